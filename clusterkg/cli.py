@@ -1,0 +1,131 @@
+"""The ``clusterkg`` command line: one thin command per verb of the package.
+
+Exit codes (the same for every command):
+  0  success (for ``validate``: the data conforms)
+  1  the data does not conform to the shapes
+  2  an input file could not be read or parsed
+  3  a query name or parameter was refused
+  4  a SPARQL server failed, refused or answered something unexpected
+  64 the command line itself was wrong (unknown option, missing argument)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import graph, project
+from .sparql import internal_query
+
+EXIT_OK = 0
+EXIT_VIOLATIONS = 1
+EXIT_INPUT = 2
+EXIT_PARAMETER = 3
+EXIT_REMOTE = 4
+EXIT_USAGE = 64
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class CliError(click.ClickException):
+    """An error the user can act on: printed as ``error: …``, with its own exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:  # noqa: D401 - click API
+        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False)
+
+
+def load_store(files: tuple[Path, ...] = ()):
+    """The project's graph (or the given files with the ontology) in the embedded store."""
+    try:
+        if files:
+            gfs = graph.project_files(ontology=True, data=False) + [graph.GraphFile.for_path(f) for f in files]
+            return graph.build_store(gfs)
+        return graph.load_project()
+    except graph.LoadError as e:
+        raise CliError(str(e), EXIT_INPUT) from None
+
+
+@click.group()
+@click.version_option(package_name="clusterkg")
+def cli() -> None:
+    """An open knowledge graph of innovation clusters."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def stats(files: tuple[Path, ...]) -> None:
+    """Print triples per named graph and instances per class.
+
+    FILES are Turtle files to count instead of the project's data (the ontology
+    is always loaded).
+    """
+    store = load_store(files)
+    per_graph = Table(title="Triples per graph")
+    per_graph.add_column("graph")
+    per_graph.add_column("triples", justify="right")
+    total = 0
+    for row in store.query(internal_query("triples-per-graph")):
+        n = int(row["triples"].value)
+        total += n
+        per_graph.add_row(row["graph"].value, str(n))
+    per_graph.add_row("[bold]total[/]", f"[bold]{total}[/]")
+    console.print(per_graph)
+    per_class = Table(title="Instances per class")
+    per_class.add_column("class")
+    per_class.add_column("instances", justify="right")
+    for row in store.query(internal_query("instances-per-class")):
+        per_class.add_row(_short(row["class"].value), row["instances"].value)
+    console.print(per_class)
+
+
+_PREFIXES = {
+    project.ONTOLOGY_NS: "ckg:",
+    project.VOCAB_NS: "ckv:",
+    project.ID_NS: "ck:",
+    "http://www.w3.org/ns/org#": "org:",
+    "http://www.w3.org/ns/prov#": "prov:",
+    "http://www.w3.org/2004/02/skos/core#": "skos:",
+    "http://xmlns.com/foaf/0.1/": "foaf:",
+    "http://purl.org/dc/terms/": "dcterms:",
+    "https://schema.org/": "schema:",
+}
+
+
+def _short(iri: str) -> str:
+    for ns, prefix in _PREFIXES.items():
+        if iri.startswith(ns):
+            return prefix + iri[len(ns):]
+    return iri
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="clusterkg", standalone_mode=False)
+    except CliError as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        return 130
+    except click.UsageError as e:
+        e.show()
+        return EXIT_USAGE
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

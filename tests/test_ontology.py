@@ -1,0 +1,114 @@
+"""The ontology: metadata, labels and definitions, OWL 2 DL consistency under HermiT."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+
+from clusterkg import graph, project, reasoning
+
+ONTOLOGY_IRI = rdflib.URIRef("https://w3id.org/clusterkg/ontology")
+CKG = rdflib.Namespace(project.ONTOLOGY_NS)
+
+
+@pytest.fixture(scope="module")
+def onto() -> rdflib.Graph:
+    return rdflib.Graph().parse(project.ONTOLOGY_DIR / "clusterkg.ttl")
+
+
+def ckg_terms(onto: rdflib.Graph, kind) -> set[rdflib.URIRef]:
+    return {s for s in onto.subjects(RDF.type, kind) if isinstance(s, rdflib.URIRef) and s.startswith(CKG)}
+
+
+def test_ontology_header(onto):
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in onto
+    assert onto.value(ONTOLOGY_IRI, OWL.versionIRI) == rdflib.URIRef("https://w3id.org/clusterkg/ontology/0.1.0")
+    assert str(onto.value(ONTOLOGY_IRI, DCTERMS.hasVersion)) == "0.1.0"
+    assert onto.value(ONTOLOGY_IRI, DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert onto.value(ONTOLOGY_IRI, DCTERMS.creator) is not None
+    assert {t.language for t in onto.objects(ONTOLOGY_IRI, DCTERMS.title)} == {"en", "fr"}
+    assert {t.language for t in onto.objects(ONTOLOGY_IRI, DCTERMS.description)} == {"en", "fr"}
+
+
+def test_every_term_has_en_fr_label_and_definition(onto):
+    terms = set()
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
+        terms |= ckg_terms(onto, kind)
+    assert len(terms) > 60
+    missing = []
+    for term in sorted(terms):
+        labels = [l for l in onto.objects(term, RDFS.label)]
+        langs = sorted(l.language for l in labels)
+        definitions = [d for d in onto.objects(term, SKOS.definition) if d.language == "en"]
+        if langs != ["en", "fr"] or len(definitions) != 1:
+            missing.append((str(term), langs, len(definitions)))
+    assert missing == []
+
+
+def test_every_property_has_domain_and_range_or_inverse(onto):
+    props = ckg_terms(onto, OWL.ObjectProperty) | ckg_terms(onto, OWL.DatatypeProperty)
+    lacking = []
+    for p in sorted(props):
+        has_inverse = any(onto.triples((None, OWL.inverseOf, p))) or onto.value(p, OWL.inverseOf) is not None
+        if onto.value(p, RDFS.domain) is None and not has_inverse:
+            lacking.append((str(p), "domain"))
+    # ckg:observedEntity (anything can be observed) and ckg:namedAfter (anything
+    # can give a name) have no range on purpose.
+    assert lacking == []
+
+
+def test_characteristics_that_are_true(onto):
+    assert (CKG.twinnedWith, RDF.type, OWL.SymmetricProperty) in onto
+    assert (CKG.twinnedWith, RDF.type, OWL.IrreflexiveProperty) in onto
+    assert (CKG.locatedIn, RDF.type, OWL.TransitiveProperty) in onto
+    assert (CKG.country, RDF.type, OWL.FunctionalProperty) in onto
+    assert onto.value(CKG.replaces, OWL.inverseOf) == CKG.replacedBy
+    assert onto.value(CKG.participatesIn, OWL.inverseOf) == CKG.participant
+
+
+def test_places_are_pairwise_disjoint(onto):
+    members = set()
+    for node in onto.subjects(RDF.type, OWL.AllDisjointClasses):
+        members.add(frozenset(rdflib.collection.Collection(onto, onto.value(node, OWL.members))))
+    assert frozenset({CKG.Country, CKG.Region, CKG.City, CKG.Road}) in members
+
+
+def test_reuses_standard_vocabularies(onto):
+    org = rdflib.Namespace("http://www.w3.org/ns/org#")
+    prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    assert (CKG.Cluster, RDFS.subClassOf, org.FormalOrganization) in onto
+    assert (CKG.Antenna, RDFS.subClassOf, org.Site) in onto
+    assert (CKG.Merger, RDFS.subClassOf, org.ChangeEvent) in onto
+    assert (CKG.Observation, RDFS.subClassOf, prov.Entity) in onto
+    alignments = rdflib.Graph().parse(project.ONTOLOGY_DIR / "alignments.ttl")
+    wdt = rdflib.Namespace("http://www.wikidata.org/prop/direct/")
+    assert (CKG.twinnedWith, SKOS.exactMatch, wdt.P190) in alignments
+    assert (org.memberOf, SKOS.exactMatch, wdt.P463) in alignments
+    assert (CKG.replaces, SKOS.exactMatch, wdt.P1365) in alignments
+    assert (CKG.replacedBy, SKOS.exactMatch, wdt.P1366) in alignments
+    assert (CKG.foundingDate, SKOS.exactMatch, wdt.P571) in alignments
+    assert (rdflib.URIRef(project.VOCAB_NS + "member-count"), SKOS.closeMatch, wdt.P2124) in alignments
+
+
+def _all_quads(files):
+    return list(graph.build_store(files).quads_for_pattern(None, None, None, None))
+
+
+def test_ontology_alone_is_consistent_under_hermit():
+    result = reasoning.check_consistency(_all_quads(graph.project_files(data=False)))
+    assert result == reasoning.Consistency(True, "HermiT: consistent")
+
+
+def test_ontology_and_data_are_consistent_under_hermit(store):
+    result = reasoning.check_consistency(store.quads_for_pattern(None, None, None, None))
+    assert result == reasoning.Consistency(True, "HermiT: consistent")
+
+
+def test_hermit_catches_a_city_that_is_a_country(store):
+    """The check can fail: Paris typed as a country contradicts City ⊓ Country = ∅."""
+    quads = list(store.quads_for_pattern(None, None, None, None))
+    quads.append(ox.Quad(ox.NamedNode(project.ID_NS + "paris"),
+                         ox.NamedNode(str(RDF.type)), ox.NamedNode(project.ONTOLOGY_NS + "Country")))
+    assert reasoning.check_consistency(quads) == reasoning.Consistency(False, "HermiT: the ontology is inconsistent")

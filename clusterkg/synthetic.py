@@ -1,0 +1,202 @@
+"""A synthetic cluster graph of any size, shaped like the real data, for
+benchmarks and load tests.
+
+Every node uses the ontology's terms the way ``data/`` does (labels in English and
+French, a source and a quote on every fact-bearing node, observations with
+qualifiers and dates), so that loading, validating and querying it costs what
+the real graph of "all the clusters of Europe" would. About 130 triples per
+cluster; ``generate(target_triples=1_000_000)`` writes ~7,500 clusters.
+Deterministic: the same arguments give the same files.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import project
+
+TRIPLES_PER_CLUSTER = 130
+
+CK = project.ID_NS + "synthetic/"
+CKG = project.ONTOLOGY_NS
+CKV = project.VOCAB_NS
+PROV = "http://www.w3.org/ns/prov#"
+ORG = "http://www.w3.org/ns/org#"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+PREFIXES = {
+    "ck": project.ID_NS, "cks": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD,
+}
+
+
+def _n(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+class _Writer:
+    """Collects triples per theme file."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, list[ox.Triple]] = {}
+        self.file = ""
+
+    def add(self, s: str, p: str | ox.NamedNode, o) -> None:
+        pred = p if isinstance(p, ox.NamedNode) else _n(p)
+        obj = o if isinstance(o, (ox.Literal, ox.NamedNode, ox.BlankNode)) else _n(o)
+        self.files.setdefault(self.file, []).append(ox.Triple(_n(s), pred, obj))
+
+    def node(self, iri: str, cls: str, en: str, fr: str, quote: str) -> None:
+        self.add(iri, RDF_TYPE, cls)
+        self.add(iri, RDFS_LABEL, ox.Literal(en, language="en"))
+        self.add(iri, RDFS_LABEL, ox.Literal(fr, language="fr"))
+        derivation = ox.BlankNode()
+        self.files[self.file].append(ox.Triple(_n(iri), _n(PROV + "qualifiedDerivation"), derivation))
+        self.files[self.file].append(ox.Triple(derivation, _n(PROV + "entity"), _n(CK + "source")))
+        self.files[self.file].append(ox.Triple(derivation, _n(CKG + "quote"), ox.Literal(quote, language="fr")))
+
+
+def _int(v: int) -> ox.Literal:
+    return ox.Literal(str(v), datatype=_n(XSD + "integer"))
+
+
+def _iso(k: int) -> str:
+    return chr(65 + k // 26 % 26) + chr(65 + k % 26)
+
+
+@dataclass(frozen=True)
+class Generated:
+    directory: Path
+    files: list[Path]
+    triples: int
+    clusters: int
+
+
+def generate(directory: Path, target_triples: int = 100_000, seed: int = 113) -> Generated:
+    """Write a synthetic graph of about ``target_triples`` triples into
+    ``directory`` as Turtle files split by theme, like ``data/``."""
+    rng = random.Random(seed)
+    clusters = max(4, target_triples // TRIPLES_PER_CLUSTER)
+    n_countries = min(676, max(4, clusters // 200))
+    n_cities = max(8, clusters // 2)
+    n_networks = max(2, clusters // 25)
+    n_projects = max(2, clusters // 10)
+    w = _Writer()
+
+    w.file = "sources"
+    w.add(CK + "source", RDF_TYPE, CKG + "SourceDocument")
+    w.add(CK + "source", RDFS_LABEL, ox.Literal("synthetic source", language="en"))
+    w.add(CK + "source", RDFS_LABEL, ox.Literal("source synthétique", language="fr"))
+
+    w.file = "places"
+    for k in range(n_countries):
+        c = f"{CK}country-{k}"
+        w.node(c, CKG + "Country", f"Country {k}", f"Pays {k}", f"pays {k}")
+        w.add(c, CKG + "iso3166Alpha2", ox.Literal(_iso(k)))
+        r = f"{CK}region-{k}"
+        w.node(r, CKG + "Region", f"Region {k}", f"Région {k}", f"région {k}")
+        w.add(r, CKG + "iso3166Subdivision", ox.Literal(f"{_iso(k)}-R{k % 10}"))
+        w.add(r, CKG + "country", c)
+        w.add(r, CKG + "locatedIn", c)
+    for j in range(n_cities):
+        city, k = f"{CK}city-{j}", j % n_countries
+        w.node(city, CKG + "City", f"City {j}", f"Ville {j}", f"ville {j}")
+        w.add(city, CKG + "country", f"{CK}country-{k}")
+        w.add(city, CKG + "locatedIn", f"{CK}region-{k}")
+
+    w.file = "agreements"
+    for j in range(0, n_cities - 1, 10):
+        a, other = f"{CK}agreement-{j}", (j + 1 + rng.randrange(n_cities - 1)) % n_cities
+        if other % n_countries == j % n_countries:
+            continue
+        w.node(a, CKG + "SisterCityAgreement", f"Agreement {j}", f"Accord {j}", f"accord {j}")
+        w.add(a, CKG + "signatory", f"{CK}city-{j}")
+        w.add(a, CKG + "signatory", f"{CK}city-{other}")
+        w.add(a, CKG + "enabledProject", f"{CK}project-{j % n_projects}")
+        w.add(f"{CK}city-{j}", CKG + "twinnedWith", f"{CK}city-{other}")
+
+    w.file = "networks"
+    for k in range(n_networks):
+        net = f"{CK}network-{k}"
+        w.node(net, CKG + "InterClusterNetwork", f"Network {k}", f"Réseau {k}", f"réseau {k}")
+        w.add(net, CKG + "initiatedBy", f"{CK}cluster-{k}")
+    for k in range(n_projects):
+        p = f"{CK}project-{k}"
+        w.node(p, CKG + "Project", f"Project {k}", f"Projet {k}", f"projet {k}")
+        w.add(p, CKG + "partnerCountry", f"{CK}country-{rng.randrange(n_countries)}")
+
+    for i in range(clusters):
+        cl, city = f"{CK}cluster-{i}", rng.randrange(n_cities)
+        w.file = "clusters"
+        kind = "CompetitivenessCluster" if i % 3 else "DigitalClusterAssociation"
+        w.node(cl, CKG + kind, f"Cluster {i}", f"Pôle {i}", f"pôle {i}")
+        w.add(cl, CKG + "city", f"{CK}city-{city}")
+        w.add(cl, CKG + "region", f"{CK}region-{city % n_countries}")
+        w.add(cl, CKG + "sector", CKV + "digital")
+        w.add(cl, CKG + "foundingDate", ox.Literal(str(1990 + i % 30), datatype=_n(XSD + "gYear")))
+        w.add(cl, ORG + "memberOf", f"{CK}network-{rng.randrange(n_networks)}")
+        w.add(cl, CKG + "participatesIn", f"{CK}project-{rng.randrange(n_projects)}")
+        for a in range(2):
+            site = f"{CK}cluster-{i}-antenna-{a}"
+            w.node(site, CKG + "Antenna", f"Antenna {a} of cluster {i}", f"Antenne {a} du pôle {i}", f"antenne {i}")
+            w.add(site, CKG + "city", f"{CK}city-{rng.randrange(n_cities)}")
+            w.add(cl, ORG + "hasSite", site)
+
+        w.file = "observations"
+        parts = [rng.randrange(1, 300) for _ in range(4)]
+        total = sum(parts) + rng.randrange(0, 50)
+        year = ox.Literal(str(2010 + i % 15), datatype=_n(XSD + "gYear"))
+        for name, category, v in [("members", None, total)] + list(zip(
+                ("sme", "large-group", "public-body-school-university", "capital-investor"),
+                ("sme", "large-group", "public-body-school-university", "capital-investor"), parts)):
+            o = f"{CK}obs-{i}-{name}"
+            w.node(o, CKG + "CountObservation", f"members {name} of {i}", f"adhérents {name} de {i}", f"{v} adhérents")
+            w.add(o, CKG + "observedEntity", cl)
+            w.add(o, CKG + "measure", CKV + "member-count")
+            if category:
+                w.add(o, CKG + "memberCategory", CKV + category)
+            w.add(o, CKG + "value", _int(v))
+            w.add(o, CKG + "qualifier", CKV + ("lower-bound" if category is None else "exact"))
+            w.add(o, CKG + "referenceYear", year)
+        budget = f"{CK}obs-{i}-budget"
+        w.node(budget, CKG + "AmountObservation", f"budget of {i}", f"budget de {i}", "budget")
+        w.add(budget, CKG + "observedEntity", cl)
+        w.add(budget, CKG + "measure", CKV + "operating-budget")
+        w.add(budget, CKG + "value", _int(rng.randrange(100_000, 5_000_000)))
+        w.add(budget, CKG + "currency", ox.Literal("EUR"))
+        w.add(budget, CKG + "qualifier", CKV + "approximate")
+        w.add(budget, CKG + "referenceYear", year)
+        own = rng.randrange(10, 90)
+        for name, source, share, payer in (("self", "self-financing", own, cl),
+                                           ("public", "public-subsidies", 100 - own, f"{CK}region-{city % n_countries}")):
+            o = f"{CK}obs-{i}-share-{name}"
+            w.node(o, CKG + "FundingShare", f"{name} share of {i}", f"part {name} de {i}", f"{share} %")
+            w.add(o, CKG + "observedEntity", cl)
+            w.add(o, CKG + "measure", CKV + "budget-share")
+            w.add(o, CKG + "shareOf", budget)
+            w.add(o, CKG + "fundingSource", CKV + source)
+            w.add(o, CKG + "paidBy", cl if name == "self" else f"{CK}authority-{city % n_countries}")
+            w.add(o, CKG + "value", _int(share))
+            w.add(o, CKG + "unit", ox.Literal("%"))
+            w.add(o, CKG + "qualifier", CKV + "exact")
+            w.add(o, CKG + "referenceYear", year)
+
+    w.file = "clusters"
+    for k in range(n_countries):
+        auth = f"{CK}authority-{k}"
+        w.node(auth, CKG + "PublicAuthority", f"Authority {k}", f"Collectivité {k}", f"collectivité {k}")
+        w.add(auth, CKG + "region", f"{CK}region-{k}")
+
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, triples in sorted(w.files.items()):
+        path = directory / f"{name}.ttl"
+        ox.serialize(triples, output=str(path), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        paths.append(path)
+    return Generated(directory, paths, sum(len(t) for t in w.files.values()), clusters)

@@ -87,6 +87,34 @@ def stats(files: tuple[Path, ...]) -> None:
     console.print(per_class)
 
 
+@cli.command("export")
+@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "csv"]),
+              help="Output format (default: from the extension of --out).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+def export_cmd(fmt: str | None, out: Path | None) -> None:
+    """Write the whole graph (ontology + data) in one file.
+
+    trig, nq, jsonld and csv keep the named graphs (one per source file); ttl and
+    nt merge them. jsonld is compacted with ontology/context.jsonld; csv has one
+    row per quad (subject, predicate, object, graph) in N-Triples term syntax.
+    """
+    from . import export
+    try:
+        fmt = export.format_for(out, fmt)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    store = load_store()
+    data = export.export(store, fmt, out)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    graphs = {q.graph_name for q in store.quads_for_pattern(None, None, None, None)}
+    console.print(f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
+                  + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False)
+
+
 _PREFIXES = {
     project.ONTOLOGY_NS: "ckg:",
     project.VOCAB_NS: "ckv:",

@@ -115,6 +115,45 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
                   + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False)
 
 
+@cli.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query (repeatable); see --list for each query's parameters.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="table; csv or tsv (SPARQL 1.1 CSV/TSV results); json (SPARQL 1.1 JSON results).")
+@click.option("--endpoint", metavar="URL", help="Run on this SPARQL endpoint instead of the embedded store.")
+@click.option("--list", "list_only", is_flag=True, help="List the canned queries and their parameters.")
+def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, list_only: bool) -> None:
+    """Run the canned SPARQL query NAME (queries/NAME.rq) on the graph.
+
+    Parameters are checked against their declared types (an IRI must name an
+    instance of the declared class) and bound, never pasted into the query text.
+    """
+    from . import query as q
+    try:
+        if list_only:
+            cat = q.catalogue()
+            click.echo(q.catalogue_json(cat) if fmt == "json" else q.describe_catalogue(cat), nl=False)
+            return
+        if not name:
+            raise q.QueryError("give the NAME of a query (see: clusterkg query --list)")
+        q.get(name)
+        values = q.parse_param_options(params)
+        store = None if endpoint else load_store()
+        result = q.run(name, values, store=store, endpoint=endpoint)
+    except q.QueryError as e:
+        raise CliError(str(e), EXIT_PARAMETER) from None
+    except q.RemoteError as e:
+        raise CliError(str(e), EXIT_REMOTE) from None
+    except q.HeaderError as e:
+        raise CliError(str(e), EXIT_INPUT) from None
+    output = q.render(result, fmt)
+    if fmt == "table":
+        Console(highlight=False).print(output)
+    else:
+        click.echo(output, nl=False)
+
+
 _PREFIXES = {
     project.ONTOLOGY_NS: "ckg:",
     project.VOCAB_NS: "ckv:",

@@ -1,0 +1,718 @@
+"""The catalogue of canned SPARQL queries (``queries/*.rq``) and how they run.
+
+Catalogue
+    Every top-level ``queries/NAME.rq`` is a query called ``NAME``. It opens with
+    a header of comment lines, read by :func:`parse_header`::
+
+        # title: Partners of a cluster
+        # description: Every organisation ... (continuation lines start
+        #   with "#" and at least two spaces)
+        # parameter: cluster | iri ckg:Cluster | default https://... | example https://...
+        # parameter: ...                       (one line per parameter), or
+        # parameters: none
+
+    A parameter line has the parameter's name (which is the name of the SPARQL
+    variable it binds, projected by the query's SELECT), its type, and then
+    ``default VALUE`` (optional: without it the parameter is required) and
+    ``example VALUE``. Types:
+
+    ``iri <class>``
+        an absolute IRI (it must parse as :class:`pyoxigraph.NamedNode`) naming
+        an instance of ``<class>`` or of a subclass in the graph; ``<class>`` is
+        a prefixed name declared by the query's PREFIXes, or ``<full IRI>``.
+    ``iri``
+        an absolute IRI that is the subject of a triple of the graph.
+    ``string``
+        any text, bound as an ``xsd:string`` literal (matched literally).
+    ``integer``
+        ``[+-]?[0-9]+``, bound as an ``xsd:integer`` literal.
+    ``date``
+        ``YYYY-MM-DD`` (a valid date), bound as an ``xsd:date`` literal.
+
+Binding, never pasting
+    A value is first checked against its type and turned into an RDF term
+    (``NamedNode`` or ``Literal``); the class of an ``iri <class>`` value is
+    checked by ``queries/internal/param-instance-of.rq``, an ASK that itself
+    receives the value and the class as bindings. The query text is never
+    edited with the value:
+
+    * on the embedded store, terms go to ``Store.query(substitutions=...)``
+      (SEP-0007; pyoxigraph requires a SELECT to project the variables it
+      substitutes, so every parameter is also a result column);
+    * a remote endpoint has no binding API (SPARQLWrapper sends text), so the
+      terms are written as one row of an inline ``VALUES (?p1 ?p2) { (t1 t2) }``
+      block built from ``str()`` of the pyoxigraph terms, which is their
+      N-Triples form with every special character escaped (an IRI cannot hold
+      ``<>"{}|^`\\`` or spaces: NamedNode refuses them). The block goes right
+      after the ``{`` that opens the WHERE clause of the outermost query: the
+      first ``WHERE`` keyword of the text outside comments, strings and IRIs
+      (every catalogue query spells ``WHERE {`` and the tests check that it
+      is found). A VALUES block at the head of the group is joined with the
+      whole group, so it binds the parameter wherever the outer group uses it.
+      ``tests/test_queries.py`` runs every query both ways on the embedded store
+      and requires the same rows, which pins the two bindings to one meaning.
+      (For that equivalence a query must not use a parameter in a FILTER or
+      BIND of a nested group where no triple pattern binds it.)
+
+Results
+    :func:`run` returns a :class:`Result`: ``columns`` (variable names),
+    ``rows`` (normalised values, see :func:`normalise_term`: the same for any
+    engine) and ``terms`` (the RDF terms the engine returned). Output formats
+    (:func:`render`): ``table`` (rich), ``csv`` (SPARQL 1.1 CSV results: header
+    of variable names, one value per cell in canonical form, CRLF), ``tsv``
+    (SPARQL 1.1 TSV results: ``?var`` header, RDF terms in N-Triples syntax),
+    ``json`` (SPARQL 1.1 Query Results JSON Format, from the engine's terms).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from . import project
+from .sparql import internal_query, read_rq
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+XSD_DATE = XSD + "date"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_INTEGER_TYPES = {XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+    "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+    "unsignedByte")}
+_DECIMAL_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
+
+FORMATS = ("table", "csv", "tsv", "json")
+
+#: Prefixes the table output shortens IRIs with, besides the query's own.
+DISPLAY_PREFIXES = {
+    "ck": project.ID_NS,
+    "ckg": project.ONTOLOGY_NS,
+    "ckv": project.VOCAB_NS,
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "xsd": XSD,
+}
+PARAM_TYPES = ("iri", "string", "integer", "date")
+
+
+class QueryError(Exception):
+    """A query name or parameter value was refused (the CLI exits with 3)."""
+
+
+class RemoteError(Exception):
+    """A SPARQL endpoint failed, refused or answered something unexpected (exit 4)."""
+
+
+class HeaderError(Exception):
+    """A ``.rq`` file of the catalogue has a malformed header."""
+
+
+# ------------------------------------------------------------------ catalogue
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str                  # one of PARAM_TYPES
+    cls: str | None = None     # full IRI of the class, for "iri <class>"
+    cls_name: str | None = None  # the class as the header writes it (ckg:Cluster)
+    default: str | None = None
+    example: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    @property
+    def type_label(self) -> str:
+        return f"{self.type} {self.cls_name}" if self.cls_name else self.type
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    path: Path
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    prefixes: Mapping[str, str] = field(default_factory=dict)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+_HEADER_LINE = re.compile(r"^#\s?([a-z]+):\s*(.*?)\s*$")
+_CONTINUATION = re.compile(r"^#\s{2,}(\S.*?)\s*$")
+_PREFIX_DECL = re.compile(r"^\s*PREFIX\s+([A-Za-z][\w\-.]*)?:\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUERY_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def prefixes_of(text: str) -> dict[str, str]:
+    return {m.group(1) or "": m.group(2) for m in _PREFIX_DECL.finditer(text)}
+
+
+def parse_header(text: str, where: str = "query") -> dict[str, Any]:
+    """The header of a ``.rq`` text: ``title``, ``description`` and
+    ``parameters`` (a list of the raw ``parameter:`` values, empty for
+    ``parameters: none``)."""
+    fields: dict[str, Any] = {"parameters": []}
+    last: str | None = None
+    none_declared = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        if line.strip() == "#":
+            last = None
+            continue
+        cont = _CONTINUATION.match(line)
+        if cont and last in ("title", "description"):
+            fields[last] += " " + cont.group(1)
+            continue
+        m = _HEADER_LINE.match(line)
+        if not m:
+            raise HeaderError(f"{where}:{number}: not a header line: {line!r}")
+        key, value = m.group(1), m.group(2)
+        if key in ("title", "description"):
+            if key in fields:
+                raise HeaderError(f"{where}:{number}: {key} given twice")
+            fields[key] = value
+            last = key
+        elif key == "parameter":
+            fields["parameters"].append(value)
+            last = None
+        elif key == "parameters":
+            if value != "none":
+                raise HeaderError(f"{where}:{number}: 'parameters:' takes only 'none'")
+            none_declared = True
+            last = None
+        else:
+            raise HeaderError(f"{where}:{number}: unknown header key {key!r}")
+    for key in ("title", "description"):
+        if not fields.get(key):
+            raise HeaderError(f"{where}: header has no {key}")
+    if none_declared == bool(fields["parameters"]):
+        raise HeaderError(f"{where}: header needs 'parameter:' lines or 'parameters: none', not both")
+    return fields
+
+
+def parse_parameter(spec: str, prefixes: Mapping[str, str], where: str = "query") -> Parameter:
+    """``name | type | default V | example V`` -> :class:`Parameter`."""
+    parts = [p.strip() for p in spec.split("|")]
+    if len(parts) < 3:
+        raise HeaderError(f"{where}: parameter {spec!r}: expected 'name | type | ... | example VALUE'")
+    name, type_spec, rest = parts[0], parts[1], parts[2:]
+    if not _NAME.fullmatch(name):
+        raise HeaderError(f"{where}: parameter name {name!r} is not a SPARQL variable name")
+    type_words = type_spec.split()
+    if not type_words or type_words[0] not in PARAM_TYPES or len(type_words) > 2 \
+            or (len(type_words) == 2 and type_words[0] != "iri"):
+        raise HeaderError(f"{where}: parameter {name!r}: unknown type {type_spec!r}")
+    cls = cls_name = None
+    if len(type_words) == 2:
+        cls_name = type_words[1]
+        cls = expand_name(cls_name, prefixes)
+        if cls is None:
+            raise HeaderError(f"{where}: parameter {name!r}: class {cls_name!r} uses an undeclared prefix")
+    values: dict[str, str] = {}
+    for item in rest:
+        key, _, value = item.partition(" ")
+        if key not in ("default", "example") or not value.strip() or key in values:
+            raise HeaderError(f"{where}: parameter {name!r}: expected 'default VALUE' or 'example VALUE', got {item!r}")
+        values[key] = value.strip()
+    if "example" not in values:
+        raise HeaderError(f"{where}: parameter {name!r} has no example")
+    return Parameter(name, type_words[0], cls, cls_name, values.get("default"), values["example"])
+
+
+def expand_name(name: str, prefixes: Mapping[str, str]) -> str | None:
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    prefix, colon, local = name.partition(":")
+    if not colon or prefix not in prefixes:
+        return None
+    return prefixes[prefix] + local
+
+
+def load_query(path: Path) -> CannedQuery:
+    path = Path(path)
+    name = path.stem
+    where = str(path)
+    if not _QUERY_NAME.fullmatch(name):
+        raise HeaderError(f"{where}: query names are kebab-case")
+    text = read_rq(path)
+    header = parse_header(text, where)
+    prefixes = prefixes_of(text)
+    params = tuple(parse_parameter(spec, prefixes, where) for spec in header["parameters"])
+    if len({p.name for p in params}) != len(params):
+        raise HeaderError(f"{where}: a parameter is declared twice")
+    for p in params:
+        if not re.search(rf"[?$]{p.name}\b", text):
+            raise HeaderError(f"{where}: parameter {p.name!r} is not a variable of the query")
+    if params:
+        where_brace(text)  # raises when the WHERE clause cannot be found
+    return CannedQuery(name, path, header["title"], header["description"], params, text, prefixes)
+
+
+def catalogue(directory: Path | None = None) -> dict[str, CannedQuery]:
+    """Every canned query of ``directory`` (default ``queries/``), by name, sorted."""
+    directory = Path(directory) if directory is not None else project.QUERIES_DIR
+    return _catalogue(directory.resolve())
+
+
+@lru_cache(maxsize=8)
+def _catalogue(directory: Path) -> dict[str, CannedQuery]:
+    return {p.stem: load_query(p) for p in sorted(directory.glob("*.rq"), key=lambda p: p.stem)}
+
+
+def get(name: str, directory: Path | None = None) -> CannedQuery:
+    cat = catalogue(directory)
+    if name not in cat:
+        raise QueryError(f'unknown query "{name}" (see: clusterkg query --list)')
+    return cat[name]
+
+
+def describe_catalogue(cat: Mapping[str, CannedQuery]) -> str:
+    """The text of ``clusterkg query --list``."""
+    lines = []
+    for q in cat.values():
+        lines.append(f"{q.name}: {q.title}")
+        if not q.parameters:
+            lines.append("    (no parameters)")
+        for p in q.parameters:
+            extra = f"default: {p.default}" if p.default is not None else f"required, e.g. {p.example}"
+            lines.append(f"    --param {p.name}=<{p.type_label}>  ({extra})")
+    return "\n".join(lines) + "\n"
+
+
+def catalogue_json(cat: Mapping[str, CannedQuery]) -> str:
+    out = [{"name": q.name, "title": q.title, "description": q.description,
+            "parameters": [{"name": p.name, "type": p.type, "class": p.cls, "default": p.default,
+                            "example": p.example, "required": p.required} for p in q.parameters]}
+           for q in cat.values()]
+    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------- parameters
+
+def parse_param_options(options: Iterable[str]) -> dict[str, str]:
+    """``["key=value", ...]`` (the ``--param`` options) -> dict; refuses a
+    missing ``=`` and a key given twice."""
+    out: dict[str, str] = {}
+    for option in options:
+        key, eq, value = option.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise QueryError(f"--param {_quote(option)} is not of the form key=value")
+        if key in out:
+            raise QueryError(f'parameter "{key}" is given twice')
+        out[key] = value
+    return out
+
+
+def _quote(value: str) -> str:
+    """A value as the error messages show it: JSON-quoted, so that newlines,
+    quotes and spaces are visible."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def to_term(query: CannedQuery, param: Parameter, raw: Any) -> ox.NamedNode | ox.Literal:
+    """Check ``raw`` against the parameter's type (syntax only) and make the term."""
+    if isinstance(raw, (ox.NamedNode, ox.Literal)):
+        raw = raw.value
+    value = raw if isinstance(raw, str) else str(raw)
+    where = f'query "{query.name}": parameter "{param.name}"'
+    if param.type == "iri":
+        try:
+            return ox.NamedNode(value)
+        except ValueError as e:
+            raise QueryError(f"{where}: {_quote(value)} is not a valid IRI ({e})") from None
+    if param.type == "string":
+        return ox.Literal(value)
+    if param.type == "integer":
+        if not _INTEGER.fullmatch(value):
+            raise QueryError(f"{where}: {_quote(value)} is not an integer")
+        return ox.Literal(int(value))
+    if param.type == "date":
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise QueryError(f"{where}: {_quote(value)} is not a date (YYYY-MM-DD)") from None
+        return ox.Literal(value, datatype=ox.NamedNode(XSD_DATE))
+    raise HeaderError(f"{query.path}: unknown parameter type {param.type!r}")  # pragma: no cover
+
+
+def bind_parameters(query: CannedQuery, params: Mapping[str, Any] | None, *,
+                    store: ox.Store | None = None, endpoint: str | None = None) -> dict[str, ox.NamedNode | ox.Literal]:
+    """Validate the given parameters (plus defaults) against the query's
+    declarations, and the graph (store or endpoint) for IRIs; return the terms."""
+    params = dict(params or {})
+    declared = [p.name for p in query.parameters]
+    for key in params:
+        if key not in declared:
+            known = f"parameters: {', '.join(declared)}" if declared else "it takes no parameters"
+            raise QueryError(f'query "{query.name}" has no parameter "{key}" ({known})')
+    bindings: dict[str, ox.NamedNode | ox.Literal] = {}
+    for p in query.parameters:
+        if p.name in params:
+            raw = params[p.name]
+        elif p.default is not None:
+            raw = p.default
+        else:
+            raise QueryError(f'query "{query.name}": missing parameter "{p.name}" ({p.type_label}), '
+                             f"e.g. --param {p.name}={p.example}")
+        term = to_term(query, p, raw)
+        if p.type == "iri":
+            _check_in_graph(query, p, term, store=store, endpoint=endpoint)
+        bindings[p.name] = term
+    return bindings
+
+
+def _check_in_graph(query: CannedQuery, p: Parameter, term: ox.NamedNode, *,
+                    store: ox.Store | None, endpoint: str | None) -> None:
+    if p.cls is not None:
+        check, values = internal_query("param-instance-of"), {"value": term, "class": ox.NamedNode(p.cls)}
+        failure = f"is not a {p.cls_name} in the graph"
+    else:
+        check, values = internal_query("param-resource-exists"), {"value": term}
+        failure = "is not a resource of the graph"
+    if endpoint is not None:
+        ok = _remote_ask(endpoint, with_values(check, values))
+    else:
+        ok = bool(store.query(check, substitutions={ox.Variable(k): v for k, v in values.items()},
+                              use_default_graph_as_union=True))
+    if not ok:
+        raise QueryError(f'query "{query.name}": parameter "{p.name}": {term} {failure}')
+
+
+# ------------------------------------------------ VALUES block for endpoints
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_WORD = re.compile(r"[A-Za-z_][\w\-.:]*")
+
+
+def where_brace(text: str) -> int:
+    """Index just after the ``{`` that opens the WHERE clause of the outermost
+    query: the first ``WHERE`` keyword outside comments, string literals and
+    IRIs, followed (after blanks and comments) by ``{``."""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j + 1
+        elif c in "\"'":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            i += len(quote)
+            while i < n and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote)
+        elif c == "<" and (m := _IRIREF.match(text, i)):
+            i = m.end()
+        elif c in "?$":
+            m = _WORD.match(text, i + 1)
+            i = m.end() if m else i + 1
+        elif (m := _WORD.match(text, i)) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            if m.group(0).upper() == "WHERE":
+                j = m.end()
+                while j < n:
+                    if text[j].isspace():
+                        j += 1
+                    elif text[j] == "#":
+                        k = text.find("\n", j)
+                        j = n if k < 0 else k + 1
+                    else:
+                        break
+                if j < n and text[j] == "{":
+                    return j + 1
+                raise HeaderError("the WHERE keyword is not followed by '{'")
+            i = m.end()
+        else:
+            i += 1
+    raise HeaderError("no 'WHERE {' found: every query must spell its WHERE clause out")
+
+
+def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """``VALUES (?a ?b) { (<iri> "text") }`` from terms: ``str()`` of a
+    pyoxigraph term is its N-Triples form, escaped."""
+    for name, term in bindings.items():
+        if not _NAME.fullmatch(name):
+            raise QueryError(f"{_quote(name)} is not a variable name")
+        if not isinstance(term, (ox.NamedNode, ox.Literal)):
+            raise QueryError(f'parameter "{name}": only IRIs and literals can be bound')
+    variables = " ".join(f"?{name}" for name in bindings)
+    row = " ".join(str(term) for term in bindings.values())
+    return f"VALUES ({variables}) {{ ({row}) }}"
+
+
+def with_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) -> str:
+    """The query text with the bindings as a VALUES block at the head of its
+    outermost WHERE group (for engines without a binding API)."""
+    if not bindings:
+        return text
+    at = where_brace(text)
+    return f"{text[:at]}\n  {values_block(bindings)}\n{text[at:]}"
+
+
+# ------------------------------------------------------------------ results
+
+@dataclass
+class Result:
+    columns: tuple[str, ...]
+    rows: list[tuple]                   # normalised values (see normalise_term)
+    terms: list[tuple] = field(default_factory=list, repr=False)  # engine's terms
+    title: str = ""
+    prefixes: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+def normalise_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
+    """One RDF term as a plain Python value, the same whichever engine produced
+    it: an IRI -> its string; a blank node -> ``"_:" + id``; a number -> ``int``
+    when integral (``"1.0"^^xsd:decimal``, ``"1"``, ``"1E0"^^xsd:double`` -> 1)
+    else ``Decimal`` (exact); ``xsd:boolean`` -> bool; ``xsd:date`` ->
+    ``datetime.date``; every other literal -> its lexical form (language tag
+    dropped); unbound -> None."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return "_:" + term.value
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        lexical = term.value
+        if datatype in _INTEGER_TYPES or datatype in _DECIMAL_TYPES:
+            return _number(lexical)
+        if datatype == XSD + "boolean":
+            if lexical in ("true", "1"):
+                return True
+            if lexical in ("false", "0"):
+                return False
+            return lexical
+        if datatype == XSD_DATE:
+            try:
+                return dt.date.fromisoformat(lexical)
+            except ValueError:
+                return lexical
+        return lexical
+    return str(term)
+
+
+def _number(lexical: str) -> Any:
+    try:
+        d = Decimal(lexical.strip())
+    except InvalidOperation:
+        return lexical
+    if not d.is_finite():
+        return float(d)
+    if d == d.to_integral_value():
+        return int(d)
+    return d.normalize()
+
+
+def normalise_row(terms: Sequence) -> tuple:
+    return tuple(normalise_term(t) for t in terms)
+
+
+def normalise_rows(rows: Iterable[Sequence]) -> list[tuple]:
+    return [normalise_row(r) for r in rows]
+
+
+# -------------------------------------------------------------- execution
+
+def run(name: str, params: Mapping[str, Any] | None = None, store: ox.Store | None = None,
+        endpoint: str | None = None, *, directory: Path | None = None) -> Result:
+    """Run the canned query ``name`` with ``params`` (``{"cluster": "https://..."}``,
+    values as typed on the command line) on the embedded ``store`` (default: the
+    project loaded in memory) or on the SPARQL ``endpoint`` (a URL)."""
+    query = get(name, directory)
+    if endpoint is None and store is None:
+        from . import graph
+        store = graph.load_project()
+    bindings = bind_parameters(query, params, store=store, endpoint=endpoint)
+    if endpoint is not None:
+        columns, terms = run_remote(endpoint, with_values(query.text, bindings))
+    else:
+        columns, terms = run_embedded(store, query.text, bindings)
+    return Result(columns, normalise_rows(terms), terms, query.title, {**DISPLAY_PREFIXES, **query.prefixes})
+
+
+def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None
+                 ) -> tuple[tuple[str, ...], list[tuple]]:
+    """A SELECT on the union of the store's graphs, with ``bindings`` substituted."""
+    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+    solutions = store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError("a canned query must be a SELECT query")
+    columns = tuple(v.value for v in solutions.variables)
+    return columns, [tuple(solution) for solution in solutions]
+
+
+def _sparqlwrapper(endpoint: str, text: str) -> Any:
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    sw = SPARQLWrapper(endpoint)
+    sw.setQuery(text)
+    sw.setMethod(POST)
+    sw.setReturnFormat(JSON)
+    sw.setTimeout(60)
+    try:
+        data = sw.query().convert()
+    except SPARQLWrapperException as e:
+        raise RemoteError(f"SPARQL endpoint {endpoint} refused the query: {str(e).strip()}") from None
+    except (OSError, ValueError) as e:  # URLError, HTTPError, timeouts, bad JSON
+        raise RemoteError(f"SPARQL endpoint {endpoint} failed: {e}") from None
+    if not isinstance(data, dict):
+        raise RemoteError(f"SPARQL endpoint {endpoint} did not answer SPARQL JSON results")
+    return data
+
+
+def _remote_ask(endpoint: str, text: str) -> bool:
+    data = _sparqlwrapper(endpoint, text)
+    if not isinstance(data.get("boolean"), bool):
+        raise RemoteError(f"SPARQL endpoint {endpoint} did not answer an ASK query with a boolean")
+    return data["boolean"]
+
+
+def run_remote(endpoint: str, text: str) -> tuple[tuple[str, ...], list[tuple]]:
+    """A SELECT on a remote endpoint (its default graph), as pyoxigraph terms."""
+    data = _sparqlwrapper(endpoint, text)
+    try:
+        columns = tuple(data["head"]["vars"])
+        rows = [tuple(_json_term(b.get(c)) for c in columns) for b in data["results"]["bindings"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise RemoteError(f"SPARQL endpoint {endpoint} answered malformed JSON results: {e}") from None
+    return columns, rows
+
+
+def _json_term(b: Mapping[str, str] | None):
+    """A term of the SPARQL JSON results format -> pyoxigraph term."""
+    if b is None:
+        return None
+    kind, value = b["type"], b["value"]
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        return ox.BlankNode(value)
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in b:
+            return ox.Literal(value, language=b["xml:lang"])
+        if "datatype" in b:
+            return ox.Literal(value, datatype=ox.NamedNode(b["datatype"]))
+        return ox.Literal(value)
+    raise ValueError(f"unknown term type {kind!r}")
+
+
+# ---------------------------------------------------------------- output
+
+def display(value: Any) -> str:
+    """A normalised value as text (csv and table cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def shorten(iri: str, prefixes: Mapping[str, str]) -> str:
+    best = max((ns for ns in prefixes.values() if ns and iri.startswith(ns)), key=len, default=None)
+    if best is None:
+        return iri
+    prefix = next(p for p, ns in prefixes.items() if ns == best)
+    local = iri[len(best):]
+    return f"{prefix}:{local}" if re.fullmatch(r"[\w\-.]*", local) else iri
+
+
+def to_csv(result: Result) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([display(v) for v in row])
+    return out.getvalue()
+
+
+def _tsv_term(term) -> str:
+    if term is None:
+        return ""
+    return str(term).replace("\t", "\\t")
+
+
+def to_tsv(result: Result) -> str:
+    lines = ["\t".join(f"?{c}" for c in result.columns)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in result.terms]
+    return "\n".join(lines) + "\n"
+
+
+def _json_binding(term) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value not in (XSD_STRING, RDF_LANGSTRING):
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def to_json(result: Result) -> str:
+    """SPARQL 1.1 Query Results JSON Format."""
+    bindings = [{c: _json_binding(t) for c, t in zip(result.columns, row) if t is not None}
+                for row in result.terms]
+    doc = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_table(result: Result):
+    """A rich Table: IRIs shortened with the query's prefixes (and DISPLAY_PREFIXES)."""
+    from rich.table import Table
+    table = Table(title=result.title or None)
+    for c in result.columns:
+        table.add_column(c)
+    terms = result.terms or [(None,) * len(result.columns)] * len(result.rows)
+    for row, row_terms in zip(result.rows, terms):
+        table.add_row(*(shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
+                        for v, t in zip(row, row_terms)))
+    return table
+
+
+def render(result: Result, fmt: str) -> str | Any:
+    """csv/tsv/json -> text; table -> a rich renderable."""
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "tsv":
+        return to_tsv(result)
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "table":
+        return to_table(result)
+    raise QueryError(f"unknown format {_quote(fmt)} (one of: {', '.join(FORMATS)})")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import graph, project
@@ -40,7 +41,7 @@ class CliError(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:  # noqa: D401 - click API
-        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True, highlight=False)
 
 
 def load_store(files: tuple[Path, ...] = ()):

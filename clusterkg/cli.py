@@ -88,6 +88,43 @@ def stats(files: tuple[Path, ...]) -> None:
     console.print(per_class)
 
 
+@cli.command("picture")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build/picture/network"), show_default=True,
+              help="Path without suffix: writes OUT.svg and OUT.png.")
+@click.option("--focus", metavar="IRI", help="Draw the neighbourhood of this node (an IRI, or ck:name).")
+@click.option("--hops", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --focus: how many ties away from the node.")
+@click.option("--max-nodes", type=click.IntRange(min=1), default=80, show_default=True,
+              help="Above this, draw only clusters and networks (or, with --focus, the nearest nodes).")
+def picture_cmd(out: Path, focus: str | None, hops: int, max_nodes: int) -> None:
+    """Draw the network of clusters, cities, countries, networks, projects and agreements."""
+    from . import picture
+    if focus and focus.startswith("ck:"):
+        focus = project.ID_NS + focus[3:]
+    store = load_store()
+    try:
+        pic = picture.picture(store, out, focus=focus, hops=hops, max_nodes=max_nodes)
+    except KeyError:
+        raise CliError(f"--focus {focus}: no such node in the picture (give the IRI of a cluster, city, "
+                       f"country, network, project or agreement)", EXIT_PARAMETER) from None
+    console.print(f"drew {pic.graph.number_of_nodes()} nodes and {pic.graph.number_of_edges()} ties "
+                  f"({pic.note}): {', '.join(str(p) for p in pic.files.values())}", highlight=False, soft_wrap=True)
+
+
+@cli.command("docs")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/docs"),
+              show_default=True, help="Folder to write index.html into.")
+def docs_cmd(out: Path) -> None:
+    """Write the HTML documentation of the ontology (pyLODE), with labels, definitions and alignments."""
+    from . import docs
+    try:
+        path = docs.write(out)
+    except docs.DocsError as e:
+        raise CliError(str(e), EXIT_INPUT) from None
+    console.print(f"documented {docs.count_terms(path)} classes and properties: {path}", highlight=False,
+                  soft_wrap=True)
+
+
 @cli.command("export")
 @click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "csv"]),
               help="Output format (default: from the extension of --out).")
@@ -113,7 +150,7 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
         return
     graphs = {q.graph_name for q in store.quads_for_pattern(None, None, None, None)}
     console.print(f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
-                  + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False)
+                  + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False, soft_wrap=True)
 
 
 @cli.command("query")

@@ -91,6 +91,8 @@ __all__ = [
     "VIOLATION", "WARNING", "INFO",
 ]
 
+DASH = rdflib.Namespace("http://datashapes.org/dash#")
+
 VIOLATION = str(SH.Violation)
 WARNING = str(SH.Warning)
 INFO = str(SH.Info)
@@ -177,7 +179,12 @@ def report_from_graph(graph: rdflib.Graph, engine: str = "") -> Report:
     if len(reports) != 1:
         raise EngineError(f"{engine or 'engine'}: expected one sh:ValidationReport, found {len(reports)}")
     report = reports.pop()
-    results = sorted(_result(graph, node) for node in graph.objects(report, SH.result))
+    nodes = list(graph.objects(report, SH.result))
+    failures = [node for node in nodes if (node, RDF.type, DASH.FailureResult) in graph]
+    if failures:  # TopQuadrant's way to say a shape could not be evaluated (e.g. bad SPARQL)
+        raise EngineError(f"{engine or 'engine'}: " + "\n".join(
+            sorted(str(m) for node in failures for m in graph.objects(node, SH.resultMessage))))
+    results = sorted(_result(graph, node) for node in nodes)
     conforms = all(r.severity in TOLERATED for r in results)
     graph.set((report, SH.conforms, rdflib.Literal(conforms)))
     return Report(conforms, results, graph, engine)
@@ -313,6 +320,8 @@ class PyShaclEngine:
             )
         except ReportableRuntimeError as e:
             raise EngineError(f"pyshacl: {e.message}") from e
+        except Exception as e:  # e.g. pyparsing's ParseException for a bad sh:select
+            raise EngineError(f"pyshacl: {type(e).__name__}: {e}") from e
         if not isinstance(graph, rdflib.Graph):  # a ValidationFailure
             raise EngineError(f"pyshacl: {graph}")
         return report_from_graph(graph, self.name)

@@ -295,6 +295,15 @@ def test_unknown_inference_is_refused(engine):
         engine.validate(turtle(GOOD), turtle(SHAPES, prefixes=False), inference="rdfs+")
 
 
+def test_broken_sparql_is_an_engine_error_not_a_violation(engine):
+    shapes = turtle('ex:S a sh:NodeShape ; sh:targetClass ex:Person ; '
+                    'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:knows }" ] .')
+    expected = {"pyshacl": r"^pyshacl: ParseException: Expected SelectQuery",
+                "topbraid": r"^topbraid: Failed to create validator: Invalid SPARQL constraint"}[engine.name]
+    with pytest.raises(engines.EngineError, match=expected):
+        engine.validate(turtle(GOOD), shapes)
+
+
 def test_meta_shacl_refuses_broken_shapes():
     shapes = turtle("ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
                     "sh:property [ sh:path ex:name ; sh:minCount \"one\" ] .")

@@ -88,6 +88,58 @@ def stats(files: tuple[Path, ...]) -> None:
     console.print(per_class)
 
 
+@cli.command("report")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
+              show_default=True, help="Folder to write index.html (and the picture) into.")
+def report_cmd(out: Path) -> None:
+    """The main job: load, validate, run every canned query, draw the network, and
+    write one self-contained HTML report (OUT/index.html).
+
+    Exits 1 when the data does not conform and 3 when a canned query failed (the
+    report is written in both cases), else 0.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from . import query as query_mod
+    from . import report
+    steps = 4 + len(query_mod.catalogue())
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err_console, transient=True,
+                        disable=not err_console.is_terminal)
+    with progress:
+        task = progress.add_task("report", total=steps)
+
+        def on_step(text: str) -> None:
+            progress.update(task, description=text)
+            if not text.startswith(("loading", "running")):
+                progress.advance(task)
+
+        def on_query(name: str) -> None:
+            progress.update(task, description=f"query {name}")
+            progress.advance(task)
+
+        try:
+            r = report.build(out, on_step=on_step, on_query=on_query)
+            progress.update(task, completed=steps)
+        except graph.LoadError as e:
+            raise CliError(str(e), EXIT_INPUT) from None
+    v = r.validation
+    rows = sum(q.rows for q in r.queries)
+    console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
+    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['clusters']} clusters, "
+                  f"{r.counts['sources']} source documents", highlight=False, soft_wrap=True)
+    console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
+    console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
+    console.print(f"  picture: {r.picture.note}", highlight=False, soft_wrap=True)
+    console.print(f"open it in a browser: {r.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
+    if not v.conforms:
+        raise CliError(f"the data does not conform: {v.summary()} (see the report's validation section)",
+                       EXIT_VIOLATIONS)
+    if r.failed:
+        raise CliError(f"{len(r.failed)} canned queries failed: {', '.join(q.name for q in r.failed)}",
+                       EXIT_PARAMETER)
+
+
 @cli.command("picture")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("build/picture/network"), show_default=True,
               help="Path without suffix: writes OUT.svg and OUT.png.")

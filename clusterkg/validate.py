@@ -1,0 +1,385 @@
+"""Validate the graph against the SHACL shapes of ``shapes/``, with reports people can act on.
+
+What is validated against what
+------------------------------
+* the **data graph**: ``data/*.ttl`` (or the Turtle files given), together with
+  ``ontology/vocabulary.ttl``. The vocabulary is SKOS *instance* data (concepts,
+  not axioms): the data points at its concepts, ``sh:class ckg:Measure`` needs
+  their ``rdf:type``, and the concepts are validated themselves;
+* the **ontology graph**: ``ontology/clusterkg.ttl`` and ``ontology/alignments.ttl``,
+  given to the engine as its ontology (pySHACL's ``ont_graph``), never merged into
+  the data graph: the engine adds the ontology's RDFS/OWL axioms to its own
+  working copy. SHACL's ``sh:targetClass`` and ``sh:class`` follow
+  ``rdfs:subClassOf`` triples *of the data graph*; it is through this copy that a
+  ``ckg:CompetitivenessCluster`` is a ``ckg:Cluster`` and an ``org:Organization``
+  for the shapes;
+* the **shapes graph**: every ``shapes/*.ttl``.
+
+Inference: ``none`` by default
+------------------------------
+The ontology axioms already give SHACL the subclass hierarchy, which is all the
+shapes need. RDFS inference would *hide mistakes*: every property with an
+``rdfs:range`` (``ckg:city`` has range ``ckg:City``) would make its values
+instances of the range, so ``sh:class ckg:City`` could never fail and a cluster
+whose "city" is a region would pass (``tests/test_shapes.py`` shows it). OWL RL
+adds the same plus inverse, symmetric and transitive closures, and is 10-15
+times slower in pySHACL. ``--inference rdfs|owlrl|both`` remains available.
+
+Conformance
+-----------
+The data conforms when no result has severity ``sh:Violation``: ``sh:Warning``
+results (a place without a Wikidata link) are reported but do not fail, as in
+:mod:`clusterkg.engines` (``Report.conforms``; pySHACL's ``allow_warnings``). The
+exit code of ``clusterkg validate`` follows it: 0 conforms, 1 violations, 2 an
+input could not be read.
+
+For other commands: :func:`validate_store` / :func:`conforms` validate what an
+embedded store holds (``clusterkg load --validate``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pyoxigraph as ox
+import rdflib
+from rdflib import RDFS, SH
+from rdflib.util import from_n3
+
+from . import engines, graph, project
+
+__all__ = [
+    "DEFAULT_ENGINE", "DEFAULT_INFERENCE", "INFERENCE", "Finding", "Validation",
+    "ontology_files", "data_files", "shape_files", "validate_files", "validate_store",
+    "conforms", "to_text", "to_json", "to_turtle",
+]
+
+DEFAULT_ENGINE = "pyshacl"
+DEFAULT_INFERENCE = "none"
+INFERENCE = engines.INFERENCE
+
+#: Files of ontology/ that are instance data (SKOS concepts), validated with the data.
+VOCABULARY_FILES = ("vocabulary.ttl",)
+
+#: Prefixes for showing IRIs in reports (the files' own prefixes are added).
+PREFIXES = {
+    "ck": project.ID_NS,
+    "ckg": project.ONTOLOGY_NS,
+    "ckv": project.VOCAB_NS,
+    "cks": "https://w3id.org/clusterkg/shapes#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "sh": str(SH),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "wd": "http://www.wikidata.org/entity/",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+}
+
+
+# --- which files -------------------------------------------------------------------
+
+def ontology_files(root: Path = project.ROOT) -> list[graph.GraphFile]:
+    """The ontology proper: ``ontology/*.ttl`` but the vocabulary."""
+    return [gf for gf in graph.project_files(root, data=False) if gf.path.name not in VOCABULARY_FILES]
+
+
+def data_files(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> list[graph.GraphFile]:
+    """The vocabulary, then ``files`` (or the project's ``data/*.ttl`` when none)."""
+    vocabulary = [gf for gf in graph.project_files(root, data=False) if gf.path.name in VOCABULARY_FILES]
+    if files:
+        return vocabulary + [graph.GraphFile.for_path(f, root) for f in files]
+    return vocabulary + graph.project_files(root, ontology=False)
+
+
+def shape_files(root: Path = project.ROOT) -> list[graph.GraphFile]:
+    return [graph.GraphFile.for_path(p, root) for p in sorted((root / "shapes").glob("*.ttl"))]
+
+
+# --- results for people ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """A validation result with what a person needs to find and fix it."""
+
+    result: engines.Result
+    #: English label of the focus node (rdfs:label), None if it has none
+    label: str | None
+    #: the file and line that define the focus node, when known
+    file: Path | None
+    line: int | None
+    #: the shape's English message, ``{$this}`` replaced by the label
+    message: str
+
+    @property
+    def is_violation(self) -> bool:
+        return self.result.severity not in engines.TOLERATED
+
+
+@dataclass
+class Validation:
+    """A report and its findings, sorted by file, line and focus node."""
+
+    report: engines.Report
+    findings: list[Finding]
+    engine: str
+    inference: str
+    seconds: float
+    prefixes: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+    @cached_property
+    def violations(self) -> int:
+        return sum(f.is_violation for f in self.findings)
+
+    @cached_property
+    def warnings(self) -> int:
+        return len(self.findings) - self.violations
+
+    @cached_property
+    def nodes(self) -> int:
+        return len({f.result.focus for f in self.findings})
+
+    def summary(self) -> str:
+        counts = (f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')} "
+                  f"in {_plural(self.nodes, 'node')}")
+        if not self.findings:
+            return "conforms"
+        return f"conforms ({counts})" if self.conforms else counts
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# --- validating ---------------------------------------------------------------------------
+
+def validate_files(files: Sequence[Path | str] = (), *, engine: str = DEFAULT_ENGINE,
+                   inference: str = DEFAULT_INFERENCE, root: Path = project.ROOT) -> Validation:
+    """Validate ``files`` (default: the project's data) with the vocabulary, against
+    the shapes, the ontology given apart. Raises :class:`graph.LoadError` when a file
+    (data, ontology or shapes) cannot be read, is not Turtle or has an ill-typed literal."""
+    staging = ox.Store()
+    ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
+    data = [graph.load_file(staging, gf) for gf in data_files(files, root)]
+    graph.check_literals(staging, ontology + data)
+    shapes_store = ox.Store()
+    shapes = [graph.load_file(shapes_store, gf) for gf in shape_files(root)]
+    graph.check_literals(shapes_store, shapes)
+
+    data_graph = _rdflib(staging, data)
+    started = time.perf_counter()
+    report = engines.get_engine(engine).validate(
+        data_graph, _rdflib(shapes_store, shapes), _rdflib(staging, ontology), inference=inference)
+    seconds = time.perf_counter() - started
+
+    prefixes = dict(PREFIXES)
+    for pf in data:
+        for prefix, ns in pf.prefixes.items():
+            prefixes.setdefault(prefix, ns)
+    shapes_graph = _rdflib(shapes_store, shapes)
+    findings = [_finding(r, data_graph, shapes_graph, data, prefixes) for r in report.results]
+    findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
+                                 f.result.path or "", f.message, f.result.value or ""))
+    return Validation(report, findings, engine, inference, seconds, prefixes)
+
+
+def validate_store(store: ox.Store, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
+                   root: Path = project.ROOT) -> engines.Report:
+    """Validate what ``store`` holds: its ontology graphs (those of :func:`ontology_files`)
+    as the ontology, every other graph (vocabulary and data) as the data graph."""
+    ontology_graphs = {gf.graph for gf in ontology_files(root)}
+    ontology, data = rdflib.Graph(), rdflib.Graph()
+    for q in store.quads_for_pattern(None, None, None, None):
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
+        target = ontology if name in ontology_graphs else data
+        target.add((graph.to_rdflib_term(q.subject), graph.to_rdflib_term(q.predicate),
+                    graph.to_rdflib_term(q.object)))
+    shapes_store = ox.Store()
+    shapes = [graph.load_file(shapes_store, gf) for gf in shape_files(root)]
+    return engines.get_engine(engine).validate(data, _rdflib(shapes_store, shapes),
+                                               ontology if len(ontology) else None, inference=inference)
+
+
+def conforms(store: ox.Store, **options) -> bool:
+    """True when :func:`validate_store` finds no violation (warnings allowed)."""
+    return validate_store(store, **options).conforms
+
+
+def _rdflib(store: ox.Store, parsed: Iterable[graph.ParsedFile]) -> rdflib.Graph:
+    return graph.to_rdflib_graph(q for pf in parsed
+                                 for q in store.quads_for_pattern(None, None, None, ox.NamedNode(pf.file.graph)))
+
+
+# --- findings: label, place, message -----------------------------------------------
+
+def _finding(r: engines.Result, data: rdflib.Graph, shapes: rdflib.Graph,
+             parsed: Sequence[graph.ParsedFile], prefixes: dict[str, str]) -> Finding:
+    focus = rdflib.URIRef(r.focus) if r.focus != "_:" else None
+    label = _label(data, focus) if focus is not None else None
+    file = line = None
+    if focus is not None:
+        for pf in parsed:
+            line = graph.defining_line(pf, r.focus)
+            if line is not None:
+                file = pf.file.path
+                break
+    this = label or (short(r.focus, prefixes) if focus is not None else "a blank node")
+    template = _message(shapes, r)
+    value = show_value(r.value, prefixes) if r.value is not None else ""
+    message = re.sub(r"\{[$?]this\}", lambda _: this, template)
+    message = re.sub(r"\{[$?]value\}", lambda _: value, message)
+    message = re.sub(r"\{[$?]path\}", lambda _: show_path(r.path, prefixes), message)
+    return Finding(r, label, file, line, message)
+
+
+def _label(g: rdflib.Graph, node) -> str | None:
+    labels = list(g.objects(node, RDFS.label))
+    for lit in sorted(labels, key=lambda lit: (getattr(lit, "language", None) != "en", str(lit))):
+        return str(lit)
+    return None
+
+
+def _message(shapes: rdflib.Graph, r: engines.Result) -> str:
+    """The English ``sh:message`` of the result's shape (or of its SPARQL constraint),
+    read from the shapes graph: engines drop or keep language tags differently."""
+    if r.source_shape and r.source_shape != "_:":
+        shape = rdflib.URIRef(r.source_shape)
+        for node in (shape, *shapes.objects(shape, SH.sparql)):
+            english = [m for m in shapes.objects(node, SH.message) if getattr(m, "language", None) == "en"]
+            if english:
+                return str(english[0])
+    for m in r.messages:  # a shape of someone else's: the engine's own words
+        if m.endswith("@en") or "@" not in m:
+            return m.removesuffix("@en")
+    return r.messages[0] if r.messages else _local(r.component)
+
+
+_LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?")
+
+
+def short(iri: str, prefixes: dict[str, str]) -> str:
+    """``https://w3id.org/clusterkg/id/paris`` -> ``ck:paris`` (longest namespace
+    that leaves a valid local name), else ``<iri>``."""
+    best = None
+    for prefix, ns in prefixes.items():
+        if ns and iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
+            if _LOCAL_NAME.fullmatch(iri[len(ns):]):
+                best = prefix
+    return f"{best}:{iri[len(prefixes[best]):]}" if best is not None else f"<{iri}>"
+
+
+def show_value(value: str, prefixes: dict[str, str]) -> str:
+    """A value in N-Triples form, IRIs and datatypes shortened."""
+    if value == "_:":
+        return "a blank node"
+    term = from_n3(value)
+    if isinstance(term, rdflib.URIRef):
+        return short(str(term), prefixes)
+    if isinstance(term, rdflib.Literal):
+        text = json.dumps(str(term), ensure_ascii=False)
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None and str(term.datatype) != PREFIXES["xsd"] + "string":
+            return f"{text}^^{short(str(term.datatype), prefixes)}"
+        return text
+    return value
+
+
+def show_path(path: str | None, prefixes: dict[str, str]) -> str:
+    """A result path (an IRI or a SPARQL path with ``<iri>``) with prefixed names."""
+    if path is None:
+        return "-"
+    if not path.startswith(("<", "^", "(")):
+        return short(path, prefixes)
+    return re.sub(r"<([^>]*)>", lambda m: short(m.group(1), prefixes), path)
+
+
+def _local(iri: str) -> str:
+    return "sh:" + iri[len(str(SH)):] if iri.startswith(str(SH)) else iri
+
+
+# --- reports ----------------------------------------------------------------------------
+
+def _where(f: Finding) -> str:
+    if f.file is None:
+        return ""
+    return f"{_display_path(f.file)}:{f.line}" if f.line else _display_path(f.file)
+
+
+def _display_path(path: Path) -> str:
+    """Relative to the working directory when under it, else as it is."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd()) else str(path)
+    except (ValueError, OSError):
+        return str(path)
+
+
+def to_text(v: Validation) -> str:
+    """Grouped by focus node: the node, its label, where it is defined; under it one
+    line per result: severity, property, message, offending value. Then a summary."""
+    lines: list[str] = []
+    current = None
+    for f in v.findings:
+        r = f.result
+        if r.focus != current:
+            current = r.focus
+            if lines:
+                lines.append("")
+            node = short(r.focus, v.prefixes) if r.focus != "_:" else "a blank node"
+            head = f"{node} ({f.label})" if f.label else node
+            where = _where(f)
+            lines.append(f"{head}, {where}" if where else head)
+        severity = _local(r.severity).removeprefix("sh:")
+        path = f" {show_path(r.path, v.prefixes)}" if r.path else ""
+        value = f" [value: {show_value(r.value, v.prefixes)}]" if r.value is not None else ""
+        lines.append(f"  {severity}{path}: {f.message}{value}")
+    if lines:
+        lines.append("")
+    lines.append(v.summary())
+    return "\n".join(lines) + "\n"
+
+
+def to_json(v: Validation) -> str:
+    """``{"conforms", "engine", "inference", "violations", "warnings", "nodes", "results": [...]}``,
+    each result with focus, label, path, component, severity, message, value,
+    source_shape, file, line (IRIs in full; value in N-Triples form)."""
+    results = [{
+        "focus": f.result.focus,
+        "label": f.label,
+        "path": f.result.path,
+        "component": f.result.component,
+        "severity": f.result.severity,
+        "message": f.message,
+        "value": f.result.value,
+        "source_shape": f.result.source_shape,
+        "file": str(f.file) if f.file else None,
+        "line": f.line,
+    } for f in v.findings]
+    out = {"conforms": v.conforms, "engine": v.engine, "inference": v.inference,
+           "violations": v.violations, "warnings": v.warnings, "nodes": v.nodes, "results": results}
+    return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_turtle(v: Validation) -> str:
+    """The SHACL validation report (``sh:ValidationReport``) as Turtle; its
+    ``sh:conforms`` is :attr:`Validation.conforms`."""
+    g = v.report.graph
+    for prefix, ns in v.prefixes.items():
+        if prefix:
+            g.bind(prefix, ns, override=False)
+    return g.serialize(format="turtle")

@@ -1,0 +1,307 @@
+"""The SHACL shapes of shapes/: the project's data conforms, and every constraint
+catches the mistake it is written for, with both engines.
+
+Fixtures (GeoSPARQL-style, found by glob):
+
+* ``fixtures/invalid/<rule>.ttl``: a small self-contained graph that breaks one
+  rule; its header lists every result expected, and nothing else may be reported::
+
+      # expect: <focus> | <path or -> | <constraint component> | <severity> | <shape>
+
+  (fields separated by " | ")
+
+  in the file's own prefixes (plus ``sh:`` and ``cks:``). Paths may be ``p``,
+  ``^p`` (inverse), ``p/q`` (sequence) and ``a|b`` (alternatives).
+* ``fixtures/valid/<case>.ttl``: a graph that must conform without any result,
+  for the edge cases of the rules (Brick-style).
+
+Each file is validated alone with the vocabulary and the ontology, as
+``clusterkg validate <file>`` does.
+
+The second engine (TopQuadrant SHACL, clusterkg.engines.TopBraidEngine) validates
+the project's data and all invalid fixtures at once (one Java run), and must agree
+with pySHACL on every (focus, path, component, severity, shape). It needs a
+Java >= 21: without one these tests FAIL with the finder's message, unless
+CLUSTERKG_SKIP_SECOND_ENGINE=1 is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import OWL, RDF, RDFS, SH
+from rdflib.paths import AlternativePath, InvPath, SequencePath
+
+from clusterkg import engines, graph, project, validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
+VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
+CKS = validate.PREFIXES["cks"]
+CK = project.ID_NS
+WARNING = engines.WARNING
+
+#: (focus, path, component, severity, source shape), as strings like engines.Result
+Row = tuple[str, "str | None", str, str, "str | None"]
+
+
+def rows(results) -> list[Row]:
+    return [(*r.key, r.source_shape) for r in results]
+
+
+# --- reading the expectations of a fixture ------------------------------------------
+
+_EXPECT = re.compile(r"^# expect: (.*)$", re.MULTILINE)
+
+
+def expectations(path: Path) -> set[Row]:
+    text = path.read_text(encoding="utf-8")
+    g = rdflib.Graph().parse(data=text, format="turtle")
+    ns = dict(validate.PREFIXES)
+    ns.update({p: str(n) for p, n in g.namespace_manager.namespaces()})
+    expected = set()
+    for line in _EXPECT.findall(text):
+        focus, path_, component, severity, shape = (part.strip() for part in line.split(" | "))
+        expected.add((_iri(focus, ns), None if path_ == "-" else _path(path_, ns),
+                      _iri(component, ns), _iri(severity, ns), _iri(shape, ns)))
+    return expected
+
+
+def _iri(curie: str, ns: dict[str, str]) -> str:
+    prefix, _, local = curie.partition(":")
+    return ns[prefix] + local
+
+
+def _path(text: str, ns: dict[str, str]) -> str:
+    """The path as clusterkg.engines writes it: an IRI, or a SPARQL path."""
+    if re.fullmatch(r"[\w-]*:[\w-]+", text):
+        return _iri(text, ns)
+
+    def step(s: str):
+        return InvPath(rdflib.URIRef(_iri(s[1:], ns))) if s.startswith("^") else rdflib.URIRef(_iri(s, ns))
+
+    def sequence(s: str):
+        steps = [step(x) for x in s.split("/")]
+        return steps[0] if len(steps) == 1 else SequencePath(*steps)
+
+    alternatives = [sequence(x) for x in text.split("|")]
+    path = alternatives[0] if len(alternatives) == 1 else AlternativePath(*alternatives)
+    return path.n3()
+
+
+def namespace(path: Path) -> str:
+    return f"http://example.org/test/{path.stem}/"
+
+
+# --- validating -----------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def pyshacl_run(*files: Path) -> validate.Validation:
+    return validate.validate_files(files)
+
+
+def second_engine() -> engines.Engine:
+    try:
+        return engines.get_engine("topbraid")
+    except engines.JavaNotFoundError as e:
+        if os.environ.get("CLUSTERKG_SKIP_SECOND_ENGINE") == "1":
+            pytest.skip(f"second engine skipped (CLUSTERKG_SKIP_SECOND_ENGINE=1): {e}")
+        pytest.fail(str(e))
+
+
+@pytest.fixture(scope="session")
+def project_pyshacl() -> validate.Validation:
+    return pyshacl_run()
+
+
+@pytest.fixture(scope="session")
+def project_topbraid() -> validate.Validation:
+    second_engine()
+    return validate.validate_files(engine="topbraid")
+
+
+@pytest.fixture(scope="session")
+def invalid_topbraid() -> validate.Validation:
+    second_engine()
+    return validate.validate_files(INVALID, engine="topbraid")
+
+
+# --- the project's data -------------------------------------------------------------
+
+#: Places of data/places.ttl without an owl:sameAs to Wikidata (a warning each).
+PLACES_WITHOUT_WIKIDATA = {"montpellier", "perpignan", "nimes", "carcassonne", "tarbes",
+                           "ales", "mende", "rodez", "rn113"}
+
+
+def test_project_data_conforms_with_the_expected_warnings_only(project_pyshacl):
+    v = project_pyshacl
+    assert v.conforms
+    assert v.violations == 0
+    assert set(rows(v.report.results)) == {
+        (CK + place, str(OWL.sameAs), str(SH.QualifiedMinCountConstraintComponent), WARNING,
+         CKS + "Place-wikidata")
+        for place in PLACES_WITHOUT_WIKIDATA
+    }
+    assert v.summary() == "conforms (0 violations, 9 warnings in 9 nodes)"
+
+
+def test_warnings_name_the_place_and_where_it_is_defined(project_pyshacl):
+    montpellier = next(f for f in project_pyshacl.findings if f.result.focus == CK + "montpellier")
+    assert montpellier.label == "Montpellier"
+    assert montpellier.file == project.ROOT / "data" / "places.ttl"
+    lines = (project.ROOT / "data" / "places.ttl").read_text(encoding="utf-8").splitlines()
+    assert lines[montpellier.line - 1].startswith("ck:montpellier a ckg:City")
+    assert montpellier.message == ("Montpellier has no Wikidata link "
+                                   "(owl:sameAs <http://www.wikidata.org/entity/Q…>)")
+
+
+def test_second_engine_agrees_on_the_project_data(project_pyshacl, project_topbraid):
+    assert project_topbraid.conforms is project_pyshacl.conforms is True
+    assert set(rows(project_topbraid.report.results)) == set(rows(project_pyshacl.report.results))
+    assert not engines.compare(project_pyshacl.report, project_topbraid.report)
+
+
+# --- one fixture per rule ---------------------------------------------------------------
+
+def test_fixtures_are_found():
+    assert len(INVALID) >= 100 and len(VALID) >= 5
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_fixture_gives_exactly_the_expected_results(path):
+    expected = expectations(path)
+    assert expected, f"{path.name} has no '# expect:' line"
+    v = pyshacl_run(path)
+    got = rows(v.report.results)
+    assert len(v.report.results) == len(set(v.report.results)), "a result is reported twice"
+    assert set(got) == expected
+    assert v.conforms is all(row[3] == WARNING for row in expected)
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.stem)
+def test_valid_fixture_conforms_without_any_result(path):
+    v = pyshacl_run(path)
+    assert rows(v.report.results) == []
+
+
+def test_fixtures_only_use_their_own_namespace():
+    """So that all of them can be validated in one run of the second engine."""
+    for path in INVALID + VALID:
+        g = rdflib.Graph().parse(path)
+        for s in g.subjects():
+            if isinstance(s, rdflib.URIRef):
+                assert str(s).startswith(namespace(path)), (path.name, s)
+
+
+def test_second_engine_agrees_on_every_invalid_fixture(invalid_topbraid):
+    assert len(invalid_topbraid.report.results) == len(set(invalid_topbraid.report.results))
+    together = rows(invalid_topbraid.report.results)
+    disagreements = {}
+    for path in INVALID:
+        mine = {row for row in together if row[0].startswith(namespace(path))}
+        if mine != expectations(path):
+            disagreements[path.name] = (sorted(mine ^ expectations(path), key=str))
+    assert not disagreements
+    # nothing outside the fixtures' nodes (the vocabulary conforms)
+    assert all(any(row[0].startswith(namespace(p)) for p in INVALID) for row in together)
+
+
+def test_every_rule_has_a_fixture():
+    """Every shape that can produce a result is the expected source of some fixture."""
+    shapes = _shapes_graph()
+    targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+    targeted = {s for t in targets for s in shapes.subjects(t, None)}
+    node_constraints = (SH["or"], SH.xone, SH["and"], SH["not"], SH.sparql, SH["class"], SH.node,
+                        SH.closed, SH.datatype, SH.nodeKind, SH.pattern, SH["in"])
+    rules = {s for s in targeted if any((s, c, None) in shapes for c in node_constraints)}
+    rules |= {p for s in targeted for p in shapes.objects(s, SH.property)}
+    assert all(isinstance(r, rdflib.URIRef) for r in rules), "every shape has an IRI"
+    covered = {row[4] for path in INVALID for row in expectations(path)}
+    assert {str(r) for r in rules} - covered == set()
+    assert covered - {str(r) for r in rules} == set()
+
+
+# --- which nodes the shapes reach -----------------------------------------------------
+
+CKG = project.ONTOLOGY_NS
+#: ckg: classes whose instances cite no source: the sources themselves, and the
+#: controlled terms of the vocabulary.
+NOT_FACT_BEARING = {CKG + c for c in ("SourceDocument", "Measure", "MemberCategory", "ValueQualifier",
+                                      "FundingSource", "Sector", "Topic")}
+
+
+def _shapes_graph() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for gf in validate.shape_files():
+        g.parse(gf.path)
+    return g
+
+
+def _ontology() -> rdflib.Graph:
+    g = rdflib.Graph()
+    for gf in validate.ontology_files():
+        g.parse(gf.path)
+    return g
+
+
+def _superclasses(onto: rdflib.Graph, cls) -> set:
+    return set(onto.transitive_objects(cls, RDFS.subClassOf))
+
+
+def test_every_fact_bearing_class_must_cite_a_source():
+    onto, shapes = _ontology(), _shapes_graph()
+    sourced = set(shapes.objects(rdflib.URIRef(CKS + "Sourced"), SH.targetClass))
+    for cls in onto.subjects(RDF.type, OWL.Class):
+        if isinstance(cls, rdflib.URIRef) and str(cls).startswith(CKG):
+            reached = bool(_superclasses(onto, cls) & sourced)
+            assert reached is (str(cls) not in NOT_FACT_BEARING), cls
+
+
+def test_every_class_the_data_uses_has_a_node_shape():
+    """Targeted directly, or (ckg:ThinkTank, ckg:FundingScheme) through its superclass."""
+    onto, shapes = _ontology(), _shapes_graph()
+    data = rdflib.Graph()
+    for gf in validate.data_files():
+        data.parse(gf.path)
+    targeted = set(shapes.objects(None, SH.targetClass))
+    used = set(data.objects(None, RDF.type))
+    assert used - targeted == {rdflib.URIRef(CKG + "ThinkTank"), rdflib.URIRef(CKG + "FundingScheme")}
+    assert all(_superclasses(onto, cls) & targeted for cls in used)
+
+
+# --- why the default inference is none ------------------------------------------------
+
+def test_rdfs_inference_would_hide_a_city_that_is_a_region():
+    """ckg:city has range ckg:City: under RDFS inference the region becomes a city."""
+    path = FIXTURES / "invalid" / "cluster-city-class.ttl"
+    wrong_city = (namespace(path) + "cluster", CKG + "city", str(SH.ClassConstraintComponent))
+    assert wrong_city in {row[:3] for row in rows(pyshacl_run(path).report.results)}
+    inferred = validate.validate_files([path], inference="rdfs")
+    assert wrong_city not in {row[:3] for row in rows(inferred.report.results)}
+
+
+# --- the shapes files themselves ------------------------------------------------------
+
+def test_shapes_files_parse_and_every_message_is_in_english_and_french():
+    shapes = _shapes_graph()
+    assert {gf.path.name for gf in validate.shape_files()} == {"common.ttl", "core.ttl", "rules.ttl"}
+    holders = set(shapes.subjects(SH.message, None))
+    assert len(holders) > 90
+    for node in holders:
+        languages = sorted(m.language for m in shapes.objects(node, SH.message))
+        assert languages == ["en", "fr"], node
+
+
+def test_severities_are_deliberate():
+    """Only the Wikidata link of a place is a warning; everything else is a violation."""
+    shapes = _shapes_graph()
+    assert set(shapes.subject_objects(SH.severity)) == {(rdflib.URIRef(CKS + "Place-wikidata"), SH.Warning)}
+
+
+def test_shapes_load_through_the_project_loader():
+    graph.build_store(validate.shape_files())  # raises LoadError on a bad literal or syntax

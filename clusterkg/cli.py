@@ -205,6 +205,150 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
                   + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False, soft_wrap=True)
 
 
+@cli.command("load")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="Base URL of the server (http://host:7878 for Oxigraph, http://host:8890 for "
+                   "Virtuoso; the SPARQL endpoint itself with --server generic).")
+@click.option("--server", "server_kind", type=click.Choice(["oxigraph", "virtuoso", "generic"]),
+              default="oxigraph", show_default=True, help="Which endpoints the server has under --endpoint.")
+@click.option("--query-url", metavar="URL", help="SPARQL query endpoint (default: from --server).")
+@click.option("--update-url", metavar="URL", help="SPARQL Update endpoint (default: from --server).")
+@click.option("--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (default: from --server).")
+@click.option("--upload", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
+              help="Write the staging graphs by Graph Store PUT, or by SPARQL Update (INSERT DATA).")
+@click.option("--auth", type=click.Choice(["basic", "digest"]),
+              help="HTTP authentication for the credentials of CLUSTERKG_USER / CLUSTERKG_PASSWORD "
+                   "or netrc (default: digest for virtuoso, else basic).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              help="Seconds to wait for each answer.")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries, with exponential backoff, on connection errors and 5xx answers.")
+@click.option("--validate/--no-validate", default=True, show_default=True,
+              help="Refuse data that does not conform to the SHACL shapes.")
+@click.option("--purge-staging", is_flag=True,
+              help="First drop the staging graphs that interrupted loads left on the server.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
+             gsp_url: str | None, upload: str, auth: str | None, timeout: float, retries: int,
+             validate: bool, purge_staging: bool, files: tuple[Path, ...]) -> None:
+    """Load the ontology and the data into a SPARQL server, one named graph per file.
+
+    FILES are Turtle files to load instead of the project's data (the ontology is
+    always loaded). Each graph is replaced, never appended to: the files go into
+    staging graphs, then one SPARQL Update request switches them all, so a failure
+    leaves every graph all old or all new. The triples on the server are counted
+    and compared with what was sent. Credentials come from CLUSTERKG_USER and
+    CLUSTERKG_PASSWORD, or from ~/.netrc; CLUSTERKG_CA_BUNDLE names a CA bundle.
+    """
+    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TransferSpeedColumn)
+
+    from . import remote
+    gfs = remote.files_with_ontology(files) if files else graph.project_files()
+    endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url,
+                                            gsp=gsp_url)
+    client = remote.SparqlClient(endpoints, timeout=timeout, retries=retries,
+                                 auth=remote.make_auth(auth or remote.PROFILES[server_kind].auth,
+                                                       endpoints.update))
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                        TransferSpeedColumn(), TimeElapsedColumn(), console=err_console, transient=True,
+                        disable=not err_console.is_terminal)
+    try:
+        with client, progress:
+            shown = remote.LoadProgress(progress)
+            report = remote.load(gfs, client, validate=validate, upload=upload, purge_staging=purge_staging,
+                                 on_phase=shown.on_phase, wrap_upload=shown.wrap_upload)
+    except graph.LoadError as e:
+        raise CliError(f"{e} (nothing was sent)", EXIT_INPUT) from None
+    except remote.ValidationFailed as e:
+        raise CliError(str(e), EXIT_VIOLATIONS) from None
+    except remote.RemoteError as e:
+        raise CliError(str(e), EXIT_REMOTE) from None
+    table = Table(title=f"Graphs at {endpoint}")
+    table.add_column("graph")
+    table.add_column("before", justify="right")
+    table.add_column("now", justify="right")
+    for gl in report.graphs:
+        table.add_row(gl.file.graph, str(gl.before), str(gl.after))
+    console.print(table)
+    console.print(f"loaded {report.triples} triples into {len(report.graphs)} graphs in "
+                  f"{report.seconds:.1f} s; counts on the server match what was sent", highlight=False)
+    if report.purged:
+        console.print(f"dropped {len(report.purged)} staging graphs left by interrupted loads", highlight=False)
+    if report.stale_staging:
+        err_console.print(f"warning: {len(report.stale_staging)} staging graphs left by interrupted loads "
+                          f"are on the server; `clusterkg load --purge-staging` drops them", highlight=False)
+    for warning in report.warnings:
+        err_console.print(f"warning: {warning}", highlight=False)
+
+
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+              help="TCP port to listen on; 0 picks a free one.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--write", is_flag=True, help="Read-write: accept SPARQL Update and Graph Store writes.")
+@click.option("--timeout", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Query timeout in seconds (Oxigraph's --timeout-s).")
+@click.option("--location", type=click.Path(file_okay=False, path_type=Path),
+              help="Store directory to keep (default: a temporary one, removed on exit). The "
+                   "project's graphs in it are replaced at each start; other graphs stay.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | None,
+              files: tuple[Path, ...]) -> None:
+    """Serve the graph as a SPARQL endpoint with the Oxigraph server; Ctrl-C stops it.
+
+    Read-only unless --write; the default graph is the union of the named graphs
+    (one per file). FILES are Turtle files to serve instead of the project's data
+    (the ontology is always served).
+    """
+    import shutil
+    import signal
+    import tempfile
+
+    from . import remote, server
+    gfs = remote.files_with_ontology(files) if files else graph.project_files()
+    scratch = None
+    if location is None:
+        scratch = Path(tempfile.mkdtemp(prefix="clusterkg-serve-"))
+        location = scratch / "store"
+    # Ctrl-C and SIGTERM stop the server, even where SIGINT was inherited as ignored.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    oxigraph = None
+    try:
+        try:
+            counts = server.write_store(location, gfs)
+        except graph.LoadError as e:
+            raise CliError(str(e), EXIT_INPUT) from None
+        except OSError as e:
+            raise CliError(f"cannot write the store at {location}: {e}", EXIT_INPUT) from None
+        oxigraph = server.OxigraphServer(location, host=host, port=port or None, read_only=not write,
+                                         union_default_graph=True, timeout_s=timeout)
+        try:
+            oxigraph.start()
+        except server.ServerError as e:
+            raise CliError(str(e), EXIT_REMOTE) from None
+        for line in server.describe(oxigraph, counts, kept=scratch is None):
+            click.echo(line)
+        code = oxigraph.wait()
+        raise CliError(f"the Oxigraph server stopped on its own (exit code {code})", EXIT_REMOTE)
+    except KeyboardInterrupt:
+        if oxigraph is not None:
+            oxigraph.stop()
+        click.echo("stopped")
+    finally:
+        if oxigraph is not None:
+            oxigraph.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 @cli.command("query")
 @click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",

@@ -1,0 +1,265 @@
+"""Run a SPARQL server as a child process: the Oxigraph server of the PyPI package
+``oxigraph`` (``clusterkg serve`` and the tests), or any server the tests start.
+
+:class:`ServerProcess` starts a command on a port (a free loopback port unless
+told), waits until the server answers HTTP, and stops it (SIGTERM, then SIGKILL);
+:meth:`ServerProcess.kill` is the fault the tests inject. :func:`write_store`
+puts the project's graphs into an Oxigraph store directory before the server
+opens it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pyoxigraph as ox
+import requests
+
+from . import graph, project
+from .remote import drop_graphs_update, local_counts
+
+
+class ServerError(Exception):
+    """The server did not start, or stopped on its own."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` (SO_REUSEADDR, as servers set it)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class ServerProcess:
+    """A server child process on ``host:port``.
+
+    ``command(port)`` returns the argv (and may write configuration for that
+    port); ``ready_path`` is fetched until it answers. With ``port=None`` a free
+    port is picked, and another one if the server could not bind it.
+    """
+
+    def __init__(self, command: Callable[[int], Sequence[str]], *, host: str = "127.0.0.1",
+                 port: int | None = None, ready_path: str = "/", log_path: Path | None = None,
+                 cwd: Path | None = None, startup_timeout: float = 60.0, name: str = "server"):
+        self.command = command
+        self.host = host
+        self.port = port
+        self._auto_port = port is None
+        self.ready_path = ready_path
+        self.log_path = log_path
+        self.cwd = cwd
+        self.startup_timeout = startup_timeout
+        self.name = name
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{url_host(self.host)}:{self.port}"
+
+    def start(self) -> "ServerProcess":
+        attempts = 3 if self._auto_port else 1
+        for attempt in range(attempts):
+            if self._auto_port and (self.port is None or attempt > 0 or not port_is_free(self.host, self.port)):
+                self.port = free_port(self.host)
+            elif not port_is_free(self.host, self.port):
+                raise ServerError(f"cannot start {self.name}: {self.host}:{self.port} is already in use")
+            try:
+                self._spawn()
+                self._wait_ready()
+                return self
+            except ServerError:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+        return self
+
+    def _spawn(self) -> None:
+        argv = [str(a) for a in self.command(self.port)]
+        if self.log_path is not None:
+            self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            argv, cwd=self.cwd, stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT if self._log else None,
+            start_new_session=True)  # Ctrl-C reaches us, and we stop the server
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        url = self.base_url + self.ready_path
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"{self.name} exited with code {self.process.returncode} "
+                                  f"before answering at {url}{self._log_tail()}")
+            try:
+                requests.get(url, timeout=2)
+                if self.process.poll() is None:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise ServerError(f"{self.name} did not answer at {url} within {self.startup_timeout:g} s"
+                          f"{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        if self.log_path is None or not Path(self.log_path).exists():
+            return ""
+        lines = Path(self.log_path).read_text(errors="replace").splitlines()[-10:]
+        return ("; its log ends with:\n" + "\n".join(lines)) if lines else ""
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait(self) -> int:
+        """Wait until the server exits on its own; its exit code."""
+        return self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL if it is still there after ``timeout`` seconds."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._close_log()
+
+    def kill(self) -> None:
+        """SIGKILL, no chance to clean up (a crash, for the fault tests)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self._close_log()
+
+    def restart(self) -> "ServerProcess":
+        """Start again after stop() or kill(), on the same port if it is free."""
+        self.stop()
+        return self.start()
+
+    def _close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start() if not self.running else self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def oxigraph_executable() -> str:
+    """The ``oxigraph`` command installed by the PyPI package beside this Python."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise ServerError("the `oxigraph` command is not installed (pip install oxigraph)")
+    return found
+
+
+class OxigraphServer(ServerProcess):
+    """``oxigraph serve-read-only`` (or ``serve`` when ``read_only=False``) on a store directory."""
+
+    def __init__(self, location: Path, *, host: str = "127.0.0.1", port: int | None = None,
+                 read_only: bool = True, union_default_graph: bool = False,
+                 timeout_s: int | None = None, log_path: Path | None = None):
+        self.location = Path(location)
+        self.read_only = read_only
+        self.union_default_graph = union_default_graph
+        self.timeout_s = timeout_s
+        super().__init__(self._argv, host=host, port=port, ready_path="/query", log_path=log_path,
+                         name="oxigraph")
+
+    def _argv(self, port: int) -> list[str]:
+        argv = [oxigraph_executable(), "serve-read-only" if self.read_only else "serve",
+                "--location", str(self.location), "--bind", f"{url_host(self.host)}:{port}"]
+        if self.union_default_graph:
+            argv.append("--union-default-graph")
+        if self.timeout_s is not None:
+            argv += ["--timeout-s", str(self.timeout_s)]
+        return argv
+
+    @property
+    def query_url(self) -> str:
+        return self.base_url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        return self.base_url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        return self.base_url + "/store"
+
+
+def write_store(location: Path, files: Sequence[graph.GraphFile]) -> dict[str, int]:
+    """Parse and check ``files``, then write them into the Oxigraph store at ``location``.
+
+    Each file's graph is replaced (dropped, then loaded); other graphs in the store
+    are left alone. Raises :class:`clusterkg.graph.LoadError` before touching the
+    store if a file is bad. Returns the triples per graph.
+    """
+    staging = graph.build_store(files)
+    counts = local_counts(staging, [gf.graph for gf in files])
+    Path(location).mkdir(parents=True, exist_ok=True)
+    store = ox.Store(str(location))
+    try:
+        store.update(drop_graphs_update(gf.graph for gf in files))
+        store.bulk_extend(staging)
+        store.flush()
+    finally:
+        del store  # releases the RocksDB lock before the server opens the directory
+    return counts
+
+
+
+def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = False) -> list[str]:
+    """What ``clusterkg serve`` prints: the endpoints and how to call them."""
+    query_file = shlex.quote(str(project.INTERNAL_QUERIES_DIR / "triples-per-graph.rq"))
+    mode = "read-only" if server.read_only else "read-write"
+    lines = [
+        f"Serving {len(counts)} graphs ({sum(counts.values())} triples), {mode}, with the Oxigraph server",
+        f"  SPARQL endpoint  {server.query_url}",
+        "                   (default graph = union of the named graphs"
+        + (f"; query timeout {server.timeout_s} s)" if server.timeout_s else ")"),
+    ]
+    if not server.read_only:
+        lines += [f"  SPARQL Update    {server.update_url}",
+                  f"  Graph Store      {server.store_url}?graph=IRI"]
+    lines += [
+        f"  Web UI           {server.base_url}/",
+        f"  Store            {server.location}" + ("" if kept else " (temporary, removed on exit)"),
+        "Try:",
+        f"  curl -H 'Accept: text/csv' --data-urlencode query@{query_file} {server.query_url}",
+        "  python -c 'from SPARQLWrapper import SPARQLWrapper, JSON; "
+        f"s = SPARQLWrapper(\"{server.query_url}\"); "
+        f"s.setQuery(open(\"{project.INTERNAL_QUERIES_DIR / 'triples-per-graph.rq'}\").read()); "
+        "s.setReturnFormat(JSON); print(s.queryAndConvert()[\"results\"][\"bindings\"])'",
+        "Ctrl-C stops the server.",
+    ]
+    return lines

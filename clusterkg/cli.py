@@ -41,7 +41,8 @@ class CliError(click.ClickException):
         self.exit_code = exit_code
 
     def show(self, file=None) -> None:  # noqa: D401 - click API
-        err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True, highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True, highlight=False,
+                          soft_wrap=True)  # one line: "file:line:column: reason" must not be folded
 
 
 def load_store(files: tuple[Path, ...] = ()):

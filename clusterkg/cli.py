@@ -89,6 +89,36 @@ def stats(files: tuple[Path, ...]) -> None:
     console.print(per_class)
 
 
+@cli.command("validate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
+              help="text: by node, for people; turtle: the SHACL validation report; json: the results as a list.")
+@click.option("--inference", type=click.Choice(["none", "rdfs", "owlrl", "both"]), default="none",
+              show_default=True, help="Inference before validating (none: see README, Validating).")
+@click.option("--engine", type=click.Choice(["pyshacl", "topbraid"]), default="pyshacl", show_default=True,
+              help="pyshacl (in process) or topbraid (TopQuadrant SHACL, needs Java >= 21).")
+def validate_cmd(files: tuple[Path, ...], fmt: str, inference: str, engine: str) -> None:
+    """Check the data against the SHACL shapes of shapes/.
+
+    FILES are Turtle files to validate instead of data/*.ttl (the ontology and the
+    vocabulary are always loaded). Exit code 0: the data conforms (warnings are
+    shown but allowed); 1: violations; 2: a file cannot be read or parsed; 4: the
+    engine cannot run.
+    """
+    from . import engines, validate
+    try:
+        v = validate.validate_files(files, engine=engine, inference=inference)
+    except graph.LoadError as e:
+        raise CliError(str(e), EXIT_INPUT) from None
+    except engines.EngineError as e:
+        raise CliError(str(e), EXIT_REMOTE) from None
+    formats = {"text": validate.to_text, "turtle": validate.to_turtle, "json": validate.to_json}
+    click.echo(formats[fmt](v), nl=False)
+    err_console.print(f"{engine}, inference {inference}: {v.seconds:.1f} s", highlight=False)
+    if not v.conforms:
+        raise CliError(f"the data does not conform to the shapes: {v.summary()}", EXIT_VIOLATIONS)
+
+
 @cli.command("report")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
               show_default=True, help="Folder to write index.html (and the picture) into.")

@@ -121,6 +121,10 @@ class Finding:
     line: int | None
     #: the shape's English message, ``{$this}`` replaced by the label
     message: str
+    #: the focus node as shown to people: ``ck:paris``, with the prefixes of its own file
+    node: str = ""
+    #: the offending value as shown to people ("" when none, or when it is the node itself)
+    value: str = ""
 
     @property
     def is_violation(self) -> bool:
@@ -194,7 +198,7 @@ def validate_files(files: Sequence[Path | str] = (), *, engine: str = DEFAULT_EN
     shapes_graph = _rdflib(shapes_store, shapes)
     findings = [_finding(r, data_graph, shapes_graph, data, prefixes) for r in report.results]
     findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
-                                 f.result.path or "", f.message, f.result.value or ""))
+                                 show_path(f.result.path, prefixes), f.message, f.result.value or ""))
     return Validation(report, findings, engine, inference, seconds, prefixes)
 
 
@@ -237,14 +241,17 @@ def _finding(r: engines.Result, data: rdflib.Graph, shapes: rdflib.Graph,
             line = graph.defining_line(pf, r.focus)
             if line is not None:
                 file = pf.file.path
+                prefixes = {**prefixes, **pf.prefixes}  # the names its own file uses
                 break
-    this = label or (short(r.focus, prefixes) if focus is not None else "a blank node")
-    template = _message(shapes, r)
+    node = short(r.focus, prefixes) if focus is not None else "a blank node"
     value = show_value(r.value, prefixes) if r.value is not None else ""
-    message = re.sub(r"\{[$?]this\}", lambda _: this, template)
+    template = _message(shapes, r)
+    message = re.sub(r"\{[$?]this\}", lambda _: label or node, template)
     message = re.sub(r"\{[$?]value\}", lambda _: value, message)
     message = re.sub(r"\{[$?]path\}", lambda _: show_path(r.path, prefixes), message)
-    return Finding(r, label, file, line, message)
+    if r.path is None and r.value == f"<{r.focus}>":  # a node-level result: the value is the node
+        value = ""
+    return Finding(r, label, file, line, message, node, value)
 
 
 def _label(g: rdflib.Graph, node) -> str | None:
@@ -340,13 +347,12 @@ def to_text(v: Validation) -> str:
             current = r.focus
             if lines:
                 lines.append("")
-            node = short(r.focus, v.prefixes) if r.focus != "_:" else "a blank node"
-            head = f"{node} ({f.label})" if f.label else node
+            head = f"{f.node} ({f.label})" if f.label else f.node
             where = _where(f)
             lines.append(f"{head}, {where}" if where else head)
         severity = _local(r.severity).removeprefix("sh:")
         path = f" {show_path(r.path, v.prefixes)}" if r.path else ""
-        value = f" [value: {show_value(r.value, v.prefixes)}]" if r.value is not None else ""
+        value = f" [value: {f.value}]" if f.value else ""
         lines.append(f"  {severity}{path}: {f.message}{value}")
     if lines:
         lines.append("")
@@ -357,7 +363,7 @@ def to_text(v: Validation) -> str:
 def to_json(v: Validation) -> str:
     """``{"conforms", "engine", "inference", "violations", "warnings", "nodes", "results": [...]}``,
     each result with focus, label, path, component, severity, message, value,
-    source_shape, file, line (IRIs in full; value in N-Triples form)."""
+    source_shape, file (absolute), line (IRIs in full; value in N-Triples form)."""
     results = [{
         "focus": f.result.focus,
         "label": f.label,
@@ -367,7 +373,7 @@ def to_json(v: Validation) -> str:
         "message": f.message,
         "value": f.result.value,
         "source_shape": f.result.source_shape,
-        "file": str(f.file) if f.file else None,
+        "file": str(Path(f.file).resolve()) if f.file else None,
         "line": f.line,
     } for f in v.findings]
     out = {"conforms": v.conforms, "engine": v.engine, "inference": v.inference,

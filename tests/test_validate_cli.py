@@ -1,0 +1,247 @@
+"""``clusterkg validate``: exit codes, the human report, JSON and Turtle reports,
+unreadable input; and ``clusterkg.validate.conforms`` for other commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import RDF, SH
+
+from clusterkg import engines, graph, project, validate
+from clusterkg.cli import main
+
+FIXTURES = Path("tests") / "fixtures"
+MALFORMED = sorted((project.ROOT / FIXTURES / "malformed").glob("*.ttl"))
+CKG = project.ONTOLOGY_NS
+CKS = validate.PREFIXES["cks"]
+
+
+@pytest.fixture(autouse=True)
+def in_project(monkeypatch):
+    """Reports show files relative to the working directory."""
+    monkeypatch.chdir(project.ROOT)
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["validate", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- the project's data -------------------------------------------------------------
+
+def test_project_conforms_exit_0(capsys):
+    code, out, err = run(capsys)
+    assert code == 0
+    assert out.endswith("\nconforms (0 violations, 9 warnings in 9 nodes)\n")
+    assert ("ck:montpellier (Montpellier), data/places.ttl:249\n"
+            "  Warning owl:sameAs: Montpellier has no Wikidata link (owl:sameAs <http://www.wikidata.org/entity/Q…>)\n"
+            ) in out
+    assert "error" not in err
+
+
+# --- one fault, several faults --------------------------------------------------------
+
+def test_a_cluster_without_city_or_region_exit_1_with_the_exact_lines(capsys):
+    code, out, err = run(capsys, str(FIXTURES / "invalid" / "cluster-no-city-no-region.ttl"))
+    assert code == 1
+    assert out == (
+        ":cap-digital (Cap Digital), tests/fixtures/invalid/cluster-no-city-no-region.ttl:13\n"
+        "  Violation: Cap Digital has no city and no region: say where the cluster is (ckg:city or ckg:region)\n"
+        "\n"
+        "1 violation, 0 warnings in 1 node\n"
+    )
+    assert "error: the data does not conform to the shapes: 1 violation, 0 warnings in 1 node" in err
+
+
+SEVERAL = (
+    ":cluster (Test cluster), tests/fixtures/invalid/several-faults.ttl:18\n"
+    "  Violation ckg:city: Test cluster must name at most one city (ckg:city), and it must be a ckg:City"
+    " [value: :occitanie]\n"
+    "  Violation rdfs:label: Test cluster must have exactly one French label (rdfs:label \"…\"@fr)\n"
+    "\n"
+    ":obs (Test observation), tests/fixtures/invalid/several-faults.ttl:23\n"
+    "  Violation ckg:qualifier: Test observation must say how to read its value: exactly one ckg:qualifier"
+    " (exact, lower bound or approximate)\n"
+    "  Violation ckg:value: Test observation is a count: its value must be a whole number, 0 or more"
+    " [value: \"-5\"^^xsd:integer]\n"
+    "\n"
+    ":mende (Mende), tests/fixtures/invalid/several-faults.ttl:31\n"
+    "  Warning owl:sameAs: Mende has no Wikidata link (owl:sameAs <http://www.wikidata.org/entity/Q…>)\n"
+    "\n"
+    "4 violations, 1 warning in 3 nodes\n"
+)
+
+
+def test_a_file_with_several_faults_lists_all_of_them(capsys):
+    code, out, _ = run(capsys, str(FIXTURES / "invalid" / "several-faults.ttl"))
+    assert code == 1
+    assert out == SEVERAL
+
+
+def test_warnings_alone_conform_exit_0(capsys):
+    code, out, err = run(capsys, str(FIXTURES / "invalid" / "place-without-wikidata.ttl"))
+    assert code == 0
+    assert out.endswith("\nconforms (0 violations, 1 warning in 1 node)\n")
+    assert "error" not in err
+
+
+def test_the_second_engine_prints_the_same_report(capsys):
+    from test_shapes import second_engine
+    second_engine()
+    code, out, _ = run(capsys, "--engine", "topbraid", str(FIXTURES / "invalid" / "several-faults.ttl"))
+    assert code == 1
+    assert out == SEVERAL
+
+
+# --- machine reports ---------------------------------------------------------------
+
+CITY_FIXTURE = FIXTURES / "invalid" / "cluster-city-class.ttl"
+CITY_NS = "http://example.org/test/cluster-city-class/"
+
+
+def test_json_report(capsys):
+    code, out, _ = run(capsys, "--format", "json", str(CITY_FIXTURE))
+    assert code == 1
+    report = json.loads(out)
+    assert {k: report[k] for k in ("conforms", "engine", "inference", "violations", "warnings", "nodes")} == {
+        "conforms": False, "engine": "pyshacl", "inference": "none", "violations": 1, "warnings": 0, "nodes": 1}
+    assert report["results"] == [{
+        "focus": CITY_NS + "cluster",
+        "label": "Test cluster",
+        "path": CKG + "city",
+        "component": str(SH.ClassConstraintComponent),
+        "severity": str(SH.Violation),
+        "message": "Test cluster must name at most one city (ckg:city), and it must be a ckg:City",
+        "value": f"<{CITY_NS}occitanie>",
+        "source_shape": CKS + "Organization-city",
+        "file": str(project.ROOT / CITY_FIXTURE),
+        "line": 13,
+    }]
+
+
+def test_json_report_of_the_project_lists_the_warnings(capsys):
+    code, out, _ = run(capsys, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["conforms"] is True
+    assert sorted(r["label"] for r in report["results"]) == [
+        "Alès", "Carcassonne", "Mende", "Montpellier", "Nîmes", "Perpignan", "RN113 (French national road 113)",
+        "Rodez", "Tarbes"]
+    assert {(r["file"], r["severity"]) for r in report["results"]} == {
+        (str(project.ROOT / "data" / "places.ttl"), str(SH.Warning))}
+
+
+def test_turtle_report_is_the_shacl_validation_report(capsys):
+    code, out, _ = run(capsys, "--format", "turtle", str(FIXTURES / "invalid" / "several-faults.ttl"))
+    assert code == 1
+    g = rdflib.Graph().parse(data=out, format="turtle")
+    report = g.value(None, RDF.type, SH.ValidationReport, any=False) or next(g.subjects(RDF.type, SH.ValidationReport))
+    assert g.value(report, SH.conforms).toPython() is False
+    results = {(str(g.value(r, SH.focusNode)).rsplit("/", 1)[-1], str(g.value(r, SH.resultPath)),
+                str(g.value(r, SH.sourceConstraintComponent)), str(g.value(r, SH.resultSeverity)))
+               for r in g.objects(report, SH.result)}
+    assert results == {
+        ("cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation)),
+        ("cluster", str(rdflib.RDFS.label), str(SH.QualifiedMinCountConstraintComponent), str(SH.Violation)),
+        ("obs", CKG + "qualifier", str(SH.MinCountConstraintComponent), str(SH.Violation)),
+        ("obs", CKG + "value", str(SH.MinInclusiveConstraintComponent), str(SH.Violation)),
+        ("mende", str(rdflib.OWL.sameAs), str(SH.QualifiedMinCountConstraintComponent), str(SH.Warning)),
+    }
+    assert all(g.value(r, SH.resultMessage) is not None for r in g.objects(report, SH.result))
+
+
+def test_turtle_report_conforms_when_only_warnings(capsys):
+    code, out, _ = run(capsys, "--format", "turtle", str(FIXTURES / "invalid" / "place-without-wikidata.ttl"))
+    assert code == 0
+    g = rdflib.Graph().parse(data=out, format="turtle")
+    report = next(g.subjects(RDF.type, SH.ValidationReport))
+    assert g.value(report, SH.conforms).toPython() is True
+    assert len(list(g.objects(report, SH.result))) == 1
+
+
+# --- input that cannot be read ------------------------------------------------------
+
+_EXPECT_ERROR = re.compile(r"^# expect-error: (.*)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", MALFORMED, ids=lambda p: p.stem)
+def test_malformed_file_exit_2_with_file_line_and_reason(capsys, path):
+    where_and_why = _EXPECT_ERROR.search(path.read_text(encoding="utf-8")).group(1)
+    relative = path.relative_to(project.ROOT)
+    code, out, err = run(capsys, str(relative))
+    assert code == 2
+    assert out == ""
+    assert err == f"error: {relative}:{where_and_why}\n"
+    assert "Traceback" not in err
+
+
+def test_malformed_fixtures_cover_the_kinds_of_bad_input():
+    assert {p.stem for p in MALFORMED} == {"bad-syntax", "unknown-prefix", "ill-typed-literal", "ill-typed-date"}
+
+
+def test_missing_file_exit_2(capsys):
+    code, out, err = run(capsys, "tests/fixtures/invalid/does-not-exist.ttl")
+    assert code == 2
+    assert out == ""
+    assert err == "error: tests/fixtures/invalid/does-not-exist.ttl: cannot read file: No such file or directory\n"
+
+
+def test_a_bad_shapes_file_is_an_input_error_too(tmp_path):
+    root = tmp_path / "project"
+    for folder in ("ontology", "data"):
+        (root / folder).mkdir(parents=True)
+        for f in (project.ROOT / folder).glob("*.ttl"):
+            (root / folder / f.name).write_bytes(f.read_bytes())
+    (root / "shapes").mkdir()
+    (root / "shapes" / "broken.ttl").write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<s> sh:minCount \"one\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n",
+        encoding="utf-8")
+    with pytest.raises(graph.LoadError) as e:
+        validate.validate_files(root=root)
+    assert str(e.value) == f'{root / "shapes" / "broken.ttl"}:2: "one" is not a valid xsd:integer'
+
+
+# --- options ------------------------------------------------------------------------
+
+def test_options_offer_every_engine_and_inference():
+    from clusterkg.cli import cli
+    params = {p.name: p for p in cli.commands["validate"].params}
+    assert list(params["engine"].type.choices) == list(engines.ENGINES)
+    assert list(params["inference"].type.choices) == list(engines.INFERENCE)
+    assert params["inference"].default == validate.DEFAULT_INFERENCE == "none"
+    assert params["engine"].default == validate.DEFAULT_ENGINE == "pyshacl"
+
+
+def test_unknown_format_is_a_usage_error(capsys):
+    code, _, _ = run(capsys, "--format", "xml")
+    assert code == 64
+
+
+def test_rdfs_inference_hides_a_city_that_is_a_region(capsys):
+    """Why the default is none (README, Validating)."""
+    code, out, _ = run(capsys, "--inference", "rdfs", str(CITY_FIXTURE))
+    assert (code, out) == (0, "conforms\n")
+
+
+# --- for other commands (clusterkg load --validate) ------------------------------------
+
+def test_conforms_and_validate_store_on_the_embedded_store():
+    store = graph.load_project()
+    assert validate.conforms(store) is True
+    report = validate.validate_store(store)
+    assert report.conforms and len(report.results) == 9 and not report.violations
+
+
+def test_conforms_is_false_for_a_store_with_a_violation():
+    files = graph.project_files() + [graph.GraphFile.for_path(project.ROOT / CITY_FIXTURE)]
+    store = graph.build_store(files)
+    assert validate.conforms(store) is False
+    report = validate.validate_store(store)
+    assert {r.key for r in report.violations} == {
+        (CITY_NS + "cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation))}

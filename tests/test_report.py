@@ -219,3 +219,31 @@ def test_inline_svg_refuses_active_content():
     assert report.inline_svg('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>') is None
     assert report.inline_svg('<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
                              '<use x:href="http://evil/a.svg#x"/></svg>') is None
+
+
+def test_non_conforming_data_still_gives_a_report_and_exit_1(tmp_path):
+    """A copy of the project with a violation (and markup in a label): exit 1, the
+    report is written, shows the violation, and the label comes out escaped."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "project"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(project.ROOT / folder, root / folder)
+    clusters = root / "data" / "clusters.ttl"
+    text = clusters.read_text(encoding="utf-8")
+    old = 'rdfs:label "Cap Digital"@en , "Cap Digital"@fr ;'
+    assert old in text
+    clusters.write_text(text.replace(old, 'rdfs:label "Cap Digital <b>x</b>"@en ;'), encoding="utf-8")
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "clusterkg.cli", "report", "--out", str(out)],
+                          env={**os.environ, "CLUSTERKG_ROOT": str(root)}, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 1, done.stderr
+    assert "the data does not conform" in done.stderr
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<span class="verdict bad">Does not conform</span>' in page
+    assert '<td class="sev-Violation">Violation</td>' in page
+    assert "Cap Digital &lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page

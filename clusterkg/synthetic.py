@@ -93,6 +93,7 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113) ->
     w.add(CK + "source", RDF_TYPE, CKG + "SourceDocument")
     w.add(CK + "source", RDFS_LABEL, ox.Literal("synthetic source", language="en"))
     w.add(CK + "source", RDFS_LABEL, ox.Literal("source synthétique", language="fr"))
+    w.add(CK + "source", "http://purl.org/dc/terms/title", ox.Literal("clusterkg synthetic benchmark data"))
 
     w.file = "places"
     for k in range(n_countries):

@@ -106,11 +106,14 @@ class ServerProfile:
     #: Extra Graph Store parameters for a fast upload into a fresh graph.
     gsp_params: tuple[tuple[str, str], ...] = ()
     auth: str = "basic"
+    #: The query that finds staging graphs left behind (queries/internal/NAME.rq).
+    staging_query: str = "staging-graphs"
 
 
 PROFILES: dict[str, ServerProfile] = {
     # Oxigraph: /query, /update, /store?graph=…; no_transaction = bulk loader.
-    "oxigraph": ServerProfile("query", "update", "store", "graph", (("no_transaction", ""),)),
+    "oxigraph": ServerProfile("query", "update", "store", "graph", (("no_transaction", ""),),
+                              staging_query="staging-graph-names"),
     # Virtuoso: public /sparql for queries; updates and the Graph Store behind digest auth.
     "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), "digest"),
     # Any SPARQL 1.1 server whose query and update endpoint is the URL itself;
@@ -126,6 +129,7 @@ class Endpoints:
     gsp: str | None
     graph_param: str = "graph"
     gsp_params: tuple[tuple[str, str], ...] = ()
+    staging_query: str = "staging-graphs"
 
     @classmethod
     def for_server(cls, base: str, server: str = "oxigraph", *, query: str | None = None,
@@ -139,7 +143,7 @@ class Endpoints:
             return base.rstrip("/") + "/" + path if path else base
 
         return cls(query or at(profile.query), update or at(profile.update), gsp or at(profile.gsp),
-                   profile.graph_param, profile.gsp_params if gsp is None else ())
+                   profile.graph_param, profile.gsp_params if gsp is None else (), profile.staging_query)
 
 
 # --- SPARQL text ---------------------------------------------------------------
@@ -346,7 +350,7 @@ class SparqlClient:
         return counts
 
     def staging_graphs(self) -> list[str]:
-        return [row["graph"] for row in self.select(internal_query("staging-graphs"),
+        return [row["graph"] for row in self.select(internal_query(self.endpoints.staging_query),
                                                     what="looking for staging graphs")
                 if "graph" in row]
 

@@ -38,6 +38,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM it when its parent dies, even by SIGKILL
+    (Linux prctl PR_SET_PDEATHSIG), so that no server outlives ``clusterkg serve``."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+
+
 def port_is_free(host: str, port: int) -> bool:
     """Whether a server could listen on ``host:port`` (SO_REUSEADDR, as servers set it)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -104,7 +113,8 @@ class ServerProcess:
         self.process = subprocess.Popen(
             argv, cwd=self.cwd, stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT if self._log else None,
-            start_new_session=True)  # Ctrl-C reaches us, and we stop the server
+            start_new_session=True,  # Ctrl-C reaches us only, and we stop the server
+            preexec_fn=_die_with_parent)
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout

@@ -6,6 +6,7 @@ import os
 import queue
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -68,8 +69,12 @@ class Serve:
 
     def close(self):
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.terminate()  # the command stops its server on SIGTERM
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 @pytest.fixture
@@ -202,3 +207,21 @@ def test_project_endpoint_fixture(tmp_path):
         assert int(rows["results"]["bindings"][0]["triples"]["value"]) > 0
     with pytest.raises(requests.ConnectionError):
         requests.get(url, timeout=5)
+
+
+def test_no_server_outlives_a_killed_serve_command(serve):
+    s = serve()
+    url = s.query_url
+    store_dir = Path(s.wait_for(r"Store\s+(\S+) \(temporary").group(1))
+    s.proc.kill()  # SIGKILL: the command cannot stop its server itself
+    s.proc.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+        except requests.ConnectionError:
+            break
+        time.sleep(0.2)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=2)
+    shutil.rmtree(store_dir.parent)  # what the killed command could not remove

@@ -67,6 +67,7 @@ by design, and blank nodes are all written ``_:``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import importlib
@@ -294,6 +295,36 @@ def _check_inference(inference: str) -> None:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE)}, not {inference!r}")
 
 
+@contextlib.contextmanager
+def _prepared_sparql():
+    """Parse each SHACL-SPARQL query once, not once per focus node.
+
+    pySHACL hands rdflib the query *text* for every focus node (with the focus
+    node in ``initBindings``), and rdflib parses and translates it every time:
+    most of pySHACL's time on our shapes. For the duration of a validation,
+    rdflib's SPARQL processor keeps the translated query of each text, which is
+    rdflib's own prepared-query path (``prepareQuery`` + ``initBindings``).
+    """
+    from rdflib.plugins.sparql import processor
+
+    original = processor.SPARQLProcessor.query
+
+    @functools.lru_cache(maxsize=512)
+    def prepared(text: str, base, namespaces):
+        return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces) if namespaces else None)
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            strOrQuery = prepared(strOrQuery, base, tuple(sorted(initNs.items())) if initNs else None)
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original
+
+
 class PyShaclEngine:
     """pySHACL in process: SHACL Core + SHACL-SPARQL + SHACL-AF (``advanced=True``).
 
@@ -313,11 +344,12 @@ class PyShaclEngine:
         from pyshacl.errors import ReportableRuntimeError
 
         try:
-            _conforms, graph, _text = pyshacl.validate(
-                data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
-                advanced=True, allow_warnings=True, allow_infos=True,
-                meta_shacl=self.meta_shacl, do_owl_imports=False,
-            )
+            with _prepared_sparql():
+                _conforms, graph, _text = pyshacl.validate(
+                    data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
+                    advanced=True, allow_warnings=True, allow_infos=True,
+                    meta_shacl=self.meta_shacl, do_owl_imports=False,
+                )
         except ReportableRuntimeError as e:
             raise EngineError(f"pyshacl: {e.message}") from e
         except Exception as e:  # e.g. pyparsing's ParseException for a bad sh:select

@@ -30,10 +30,12 @@ versions of the project. Why ``COPY`` and not ``MOVE``: on Oxigraph ``MOVE`` cos
 a second pass (it also deletes the source inside the transaction); with ``COPY``
 the switch only drops the old target and adds the new triples, and the staging
 graph is dropped afterwards, outside the critical request. The price is that the
-switch is a transactional write of every triple (Oxigraph: roughly 25,000 to
-30,000 triples a second on two cores), against the bulk loader's speed for the
-staging upload. When a failure leaves staging graphs behind (the server died),
-they are never seen as target graphs; ``--purge-staging`` drops them later.
+switch is a transactional write of every triple (Oxigraph 0.5 on two cores,
+300,000 triples: 27 s into empty graphs, 47 s when the old triples are deleted
+too), against 4 s for the bulk-loaded staging upload. When a failure leaves
+staging graphs behind (the server died), they are never seen as target graphs;
+``--purge-staging`` drops them later. While a load runs, a server that serves
+the union of its graphs as default graph shows the staging graphs in it.
 
 HTTP: ``requests``, a timeout on every call, bounded retries with exponential
 backoff on connection errors and 5xx answers (the switch is retried only when the

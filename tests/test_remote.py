@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -286,15 +289,20 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def broken_server(respond):
-    """An HTTP server that answers ``respond(method, path, body) -> (status, type, bytes)``."""
+def broken_server(respond, tls: tuple[Path, Path] | None = None):
+    """An HTTP server that answers ``respond(method, path, body) -> (status, type, bytes)``;
+    HTTPS with ``tls=(certificate, key)``."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
     httpd.respond = respond
     httpd.seen = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", httpd.seen
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}", httpd.seen
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -351,6 +359,26 @@ def test_a_server_that_loses_data_is_caught_before_the_switch(capsys, tmp_path):
     assert len(updates) == 1 and updates[0].count("DROP SILENT GRAPH <" + remote.STAGING_NS) == len(
         remote.files_with_ontology([path]))
     assert not any(b"COPY" in b for _, _, b in seen)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
+def test_https_verifies_certificates_and_takes_a_ca_bundle(capsys, tmp_path, monkeypatch):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "CLUSTERKG_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    with broken_server(lambda m, p, b: (403, "text/plain", b"go away"), tls=(cert, key)) as (url, seen):
+        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", "--retries", "0")
+        assert code == 4
+        assert f"TLS error talking to {url}/query" in err and "certificate verify failed" in err, err
+        assert seen == []  # no request got through the handshake
+        monkeypatch.setenv("CLUSTERKG_CA_BUNDLE", str(cert))
+        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate")
+        assert code == 4
+        assert f"POST {url}/query answered 403 Forbidden: go away" in err, err
+        assert len(seen) == 1
 
 
 def test_bad_turtle_sends_no_request_at_all(capsys, tmp_path):

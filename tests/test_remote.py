@@ -237,9 +237,7 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsy
         if kill_phase == "upload":
             assert after == old_counts
         else:
-            assert after in (old_counts, new_counts)
-            with capsys.disabled():  # for the record (pytest -s): which side the kill fell on
-                print(f"\nkilled during the switch: every graph is {'old' if after == old_counts else 'new'}")
+            assert after in (old_counts, new_counts)  # in practice old: the kill lands mid-transaction
         # Whatever is left besides the project's graphs is a staging graph.
         leftovers = set(all_graphs(server.query_url)) - set(old_counts)
         assert all(g.startswith(remote.STAGING_NS) for g in leftovers), leftovers

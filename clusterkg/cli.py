@@ -85,7 +85,7 @@ def stats(files: tuple[Path, ...]) -> None:
     per_class.add_column("class")
     per_class.add_column("instances", justify="right")
     for row in store.query(internal_query("instances-per-class")):
-        per_class.add_row(_short(row["class"].value), row["instances"].value)
+        per_class.add_row(project.shorten(row["class"].value), row["instances"].value)
     console.print(per_class)
 
 
@@ -419,24 +419,6 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
         click.echo(output, nl=False)
 
 
-_PREFIXES = {
-    project.ONTOLOGY_NS: "ckg:",
-    project.VOCAB_NS: "ckv:",
-    project.ID_NS: "ck:",
-    "http://www.w3.org/ns/org#": "org:",
-    "http://www.w3.org/ns/prov#": "prov:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    "http://xmlns.com/foaf/0.1/": "foaf:",
-    "http://purl.org/dc/terms/": "dcterms:",
-    "https://schema.org/": "schema:",
-}
-
-
-def _short(iri: str) -> str:
-    for ns, prefix in _PREFIXES.items():
-        if iri.startswith(ns):
-            return prefix + iri[len(ns):]
-    return iri
 
 
 def main(argv: list[str] | None = None) -> int:

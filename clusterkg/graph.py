@@ -129,17 +129,12 @@ def check_literals(store: ox.Store, parsed: Sequence[ParsedFile]) -> None:
     """Refuse literals whose lexical form does not fit their datatype."""
     for row in store.query(internal_query("ill-typed-literals"), use_default_graph_as_union=True):
         lit: ox.Literal = row["o"]
-        dt = _shorten(lit.datatype.value)
+        dt = project.shorten(lit.datatype.value, unmatched="<{}>")
         for pf in parsed:
             line = find_line(pf.file.path, f'"{lit.value}"^^')
             if line is not None:
                 raise LoadError(pf.file.path, f'"{lit.value}" is not a valid {dt}', line)
         raise LoadError(parsed[0].file.path if len(parsed) == 1 else "input", f'"{lit.value}" is not a valid {dt}')
-
-
-def _shorten(iri: str) -> str:
-    xsd = "http://www.w3.org/2001/XMLSchema#"
-    return "xsd:" + iri[len(xsd):] if iri.startswith(xsd) else f"<{iri}>"
 
 
 @lru_cache(maxsize=64)

@@ -95,20 +95,7 @@ _DECIMAL_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 FORMATS = ("table", "csv", "tsv", "json")
 
 #: Prefixes the table output shortens IRIs with, besides the query's own.
-DISPLAY_PREFIXES = {
-    "ck": project.ID_NS,
-    "ckg": project.ONTOLOGY_NS,
-    "ckv": project.VOCAB_NS,
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "xsd": XSD,
-}
+DISPLAY_PREFIXES = project.PREFIXES
 PARAM_TYPES = ("iri", "string", "integer", "date")
 
 
@@ -642,12 +629,7 @@ def display(value: Any) -> str:
 
 
 def shorten(iri: str, prefixes: Mapping[str, str]) -> str:
-    best = max((ns for ns in prefixes.values() if ns and iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    prefix = next(p for p, ns in prefixes.items() if ns == best)
-    local = iri[len(best):]
-    return f"{prefix}:{local}" if re.fullmatch(r"[\w\-.]*", local) else iri
+    return project.shorten(iri, prefixes)
 
 
 def to_csv(result: Result) -> str:

@@ -41,24 +41,7 @@ from .sparql import internal_query
 DEFAULT_OUT = Path("build/report")
 
 #: Prefixes used to shorten IRIs in the tables.
-PREFIXES = {
-    "ck": project.ID_NS,
-    "ckg": project.ONTOLOGY_NS,
-    "ckv": project.VOCAB_NS,
-    "ckgraph": project.GRAPH_NS,
-    "org": "http://www.w3.org/ns/org#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "sh": "http://www.w3.org/ns/shacl#",
-    "schema": "https://schema.org/",
-    "wd": "http://www.wikidata.org/entity/",
-}
+PREFIXES = project.PREFIXES
 
 
 # ----------------------------------------------------------------- cells
@@ -74,14 +57,7 @@ class Cell:
 
 
 def short(iri: str) -> str:
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is None:
-        return iri
-    local = iri[len(best):]
-    if not re.fullmatch(r"[\w\-.]*", local):
-        return iri
-    prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-    return f"{prefix}:{local}"
+    return project.shorten(iri)
 
 
 def cell(term: Any, value: Any = None) -> Cell:

@@ -31,7 +31,7 @@ RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 PREFIXES = {
-    "ck": project.ID_NS, "cks": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
+    "ck": project.ID_NS, "cksyn": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD,
 }
 

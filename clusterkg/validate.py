@@ -69,23 +69,7 @@ INFERENCE = engines.INFERENCE
 VOCABULARY_FILES = ("vocabulary.ttl",)
 
 #: Prefixes for showing IRIs in reports (the files' own prefixes are added).
-PREFIXES = {
-    "ck": project.ID_NS,
-    "ckg": project.ONTOLOGY_NS,
-    "ckv": project.VOCAB_NS,
-    "cks": "https://w3id.org/clusterkg/shapes#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "sh": str(SH),
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "wd": "http://www.wikidata.org/entity/",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-}
+PREFIXES = project.PREFIXES
 
 
 # --- which files -------------------------------------------------------------------
@@ -276,18 +260,11 @@ def _message(shapes: rdflib.Graph, r: engines.Result) -> str:
     return r.messages[0] if r.messages else _local(r.component)
 
 
-_LOCAL_NAME = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?)?")
 
 
 def short(iri: str, prefixes: dict[str, str]) -> str:
-    """``https://w3id.org/clusterkg/id/paris`` -> ``ck:paris`` (longest namespace
-    that leaves a valid local name), else ``<iri>``."""
-    best = None
-    for prefix, ns in prefixes.items():
-        if ns and iri.startswith(ns) and (best is None or len(ns) > len(prefixes[best])):
-            if _LOCAL_NAME.fullmatch(iri[len(ns):]):
-                best = prefix
-    return f"{best}:{iri[len(prefixes[best]):]}" if best is not None else f"<{iri}>"
+    """``https://w3id.org/clusterkg/id/paris`` -> ``ck:paris``, else ``<iri>``."""
+    return project.shorten(iri, prefixes, "<{}>")
 
 
 def show_value(value: str, prefixes: dict[str, str]) -> str:

@@ -1,0 +1,40 @@
+"""Every canned query answers the same rows on Virtuoso, the production-class store,
+as on the embedded store (after `clusterkg load --server virtuoso`).
+
+Skipped when ``virtuoso-t`` is not installed (``bash .ci/install-virtuoso``).
+Rows are compared as normalised values (numbers as numbers); their order is
+compared too, since every catalogue query has a total ORDER BY.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from clusterkg import query as q
+from clusterkg.cli import main
+
+from servers import virtuoso_executable, virtuoso_server
+from test_queries import CASES
+
+pytestmark = pytest.mark.skipif(virtuoso_executable() is None,
+                                reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory):
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso-queries")) as server:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CLUSTERKG_USER", server.USER)
+            mp.setenv("CLUSTERKG_PASSWORD", server.PASSWORD)
+            assert main(["load", "--endpoint", server.base_url, "--server", "virtuoso", "--no-validate"]) == 0
+        yield server
+
+
+@pytest.mark.parametrize("name, params", [(c[0], c[1]) for c in CASES], ids=[c[0] for c in CASES])
+def test_same_rows_on_virtuoso_and_embedded(store, virtuoso, name, params):
+    embedded = q.run(name, params, store=store)
+    remote = q.run(name, params, endpoint=virtuoso.query_url)
+    assert remote.columns == embedded.columns
+    assert remote.rows == embedded.rows

@@ -2,8 +2,8 @@
 
 Steps, on the embedded store (pyoxigraph):
 
-1. load the ontology and the data (:func:`clusterkg.graph.load_project`);
-2. validate the data against the SHACL shapes (:func:`clusterkg.validate.validate_files`);
+1. load the ontology and the data once (:func:`clusterkg.validate.load`: one named graph per file);
+2. validate them against the SHACL shapes (:func:`clusterkg.validate.validate_loaded`);
 3. run every canned query of the catalogue (:mod:`clusterkg.query`), each with
    its default parameters (its example where a parameter has no default);
 4. draw the network picture (:mod:`clusterkg.picture`);
@@ -35,7 +35,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from . import __version__, graph, picture, project, query, validate
+from . import __version__, picture, project, query, validate
 from .sparql import internal_query
 
 DEFAULT_OUT = Path("build/report")
@@ -214,14 +214,15 @@ Progress = Callable[[str], None]
 
 def build(out: Path = DEFAULT_OUT, *, on_step: Progress = lambda _: None,
           on_query: Callable[[str], None] = lambda _: None) -> Report:
-    """Run every step and write ``out/index.html``. Raises :class:`graph.LoadError`
+    """Run every step and write ``out/index.html``. Raises :class:`clusterkg.graph.LoadError`
     when a file cannot be read."""
     on_step("loading the ontology and the data into the embedded store")
-    store = graph.load_project()
+    loaded = validate.load()
+    store = loaded.store
     total, graphs, classes, sources = summary_tables(store)
 
     on_step("validating the data against the SHACL shapes")
-    validation = validate.validate_files()
+    validation = validate.validate_loaded(loaded)
 
     catalogue = query.catalogue()
     on_step(f"running {len(catalogue)} canned queries")

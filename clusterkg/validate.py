@@ -57,7 +57,8 @@ from . import engines, graph, project
 
 __all__ = [
     "DEFAULT_ENGINE", "DEFAULT_INFERENCE", "INFERENCE", "Finding", "Validation",
-    "ontology_files", "data_files", "shape_files", "validate_files", "validate_store",
+    "ontology_files", "data_files", "shape_files", "Loaded", "load", "validate_files", "validate_loaded",
+    "validate_store",
     "conforms", "to_text", "to_json", "to_turtle",
 ]
 
@@ -156,31 +157,55 @@ def _plural(n: int, word: str) -> str:
 
 # --- validating ---------------------------------------------------------------------------
 
+@dataclass
+class Loaded:
+    """The ontology, the vocabulary and the data in one staging store (one named
+    graph per file, literals checked): what is validated, and what the other
+    commands can query without reading the files again."""
+
+    store: ox.Store
+    ontology: list[graph.ParsedFile]
+    data: list[graph.ParsedFile]
+
+
+def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
+    """Read the ontology and ``files`` (default: the project's data) with the
+    vocabulary. Raises :class:`graph.LoadError` when a file cannot be read, is not
+    Turtle or has an ill-typed literal."""
+    staging = ox.Store()
+    ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
+    data = [graph.load_file(staging, gf) for gf in data_files(files, root)]
+    graph.check_literals(staging, ontology + data)
+    return Loaded(staging, ontology, data)
+
+
 def validate_files(files: Sequence[Path | str] = (), *, engine: str = DEFAULT_ENGINE,
                    inference: str = DEFAULT_INFERENCE, root: Path = project.ROOT) -> Validation:
     """Validate ``files`` (default: the project's data) with the vocabulary, against
     the shapes, the ontology given apart. Raises :class:`graph.LoadError` when a file
     (data, ontology or shapes) cannot be read, is not Turtle or has an ill-typed literal."""
-    staging = ox.Store()
-    ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
-    data = [graph.load_file(staging, gf) for gf in data_files(files, root)]
-    graph.check_literals(staging, ontology + data)
+    return validate_loaded(load(files, root), engine=engine, inference=inference, root=root)
+
+
+def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
+                    root: Path = project.ROOT) -> Validation:
+    """Validate what :func:`load` read, with findings traced to their file and line."""
     shapes_store = ox.Store()
     shapes = [graph.load_file(shapes_store, gf) for gf in shape_files(root)]
     graph.check_literals(shapes_store, shapes)
 
-    data_graph = _rdflib(staging, data)
+    data_graph = _rdflib(loaded.store, loaded.data)
+    shapes_graph = _rdflib(shapes_store, shapes)
     started = time.perf_counter()
     report = engines.get_engine(engine).validate(
-        data_graph, _rdflib(shapes_store, shapes), _rdflib(staging, ontology), inference=inference)
+        data_graph, shapes_graph, _rdflib(loaded.store, loaded.ontology), inference=inference)
     seconds = time.perf_counter() - started
 
     prefixes = dict(PREFIXES)
-    for pf in data:
+    for pf in loaded.data:
         for prefix, ns in pf.prefixes.items():
             prefixes.setdefault(prefix, ns)
-    shapes_graph = _rdflib(shapes_store, shapes)
-    findings = [_finding(r, data_graph, shapes_graph, data, prefixes) for r in report.results]
+    findings = [_finding(r, data_graph, shapes_graph, loaded.data, prefixes) for r in report.results]
     findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
                                  show_path(f.result.path, prefixes), f.message, f.result.value or ""))
     return Validation(report, findings, engine, inference, seconds, prefixes)

@@ -4,6 +4,19 @@ as on the embedded store (after `clusterkg load --server virtuoso`).
 Skipped when ``virtuoso-t`` is not installed (``bash .ci/install-virtuoso``).
 Rows are compared as normalised values (numbers as numbers); their order is
 compared too, since every catalogue query has a total ORDER BY.
+
+Dialect differences of Virtuoso 7.2 the catalogue is written around (portable
+SPARQL that gives the same rows on pyoxigraph and Virtuoso, no engine variant):
+
+- integer division: Virtuoso divides integers as integers, so computed shares
+  use decimal literals (cluster-member-figures);
+- a ``*`` path evaluated row by row: when a FILTER (lang(), STRSTARTS(), ...)
+  precedes ``?class rdfs:subClassOf* ckg:X`` in its plan, Virtuoso runs the
+  path as a transitive derived table fed with the rows' classes and answers
+  for the first of them only (clusters-by-region, clusters-two-hops,
+  figures-with-sources, node-degree lost rows or neighbours). The class
+  closure is taken from a sub-select with a LIMIT, which Virtuoso cannot
+  correlate with the outer rows, so it walks the path from the constant class.
 """
 
 from __future__ import annotations

@@ -40,3 +40,18 @@ def label(store: ox.Store, iri: str, lang: str = "en") -> str:
     labels = [v for v in objects(store, iri, RDFS_LABEL.value) if isinstance(v, tuple) and v[1] == lang]
     assert len(labels) == 1, (iri, labels)
     return labels[0][0]
+
+
+def flat(text: str) -> str:
+    """Output with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """``clusterkg ARGS``: the exit code and the flattened standard output and error."""
+    from clusterkg.cli import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, flat(out), flat(err)

@@ -29,19 +29,10 @@ from clusterkg import graph, remote
 from clusterkg.cli import main
 from clusterkg.server import free_port
 from clusterkg.sparql import internal_query
+from conftest import flat, run_cli as run
 from servers import file_graph, graph_counts, graph_triples, oxigraph_server, staging_graphs
 
 
-def flat(text: str) -> str:
-    """Output with rich's line wrapping undone."""
-    return " ".join(text.split())
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, flat(out), flat(err)
 
 
 @pytest.fixture

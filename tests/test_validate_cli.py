@@ -4,7 +4,6 @@ unreadable input; and ``clusterkg.validate.conforms`` for other commands."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 

@@ -14,7 +14,7 @@ from rdflib.compare import to_isomorphic
 from requests.auth import HTTPDigestAuth
 
 from clusterkg import graph, remote
-from clusterkg.cli import main
+from conftest import run_cli as run
 from servers import (file_graph, graph_counts, graph_triples, staging_graphs, virtuoso_executable,
                      virtuoso_server)
 
@@ -36,15 +36,6 @@ def dba(monkeypatch):
     monkeypatch.setenv("CLUSTERKG_PASSWORD", "dba")
 
 
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, flat(out), flat(err)
 
 
 def expected_counts() -> dict[str, int]:

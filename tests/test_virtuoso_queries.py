@@ -21,7 +21,6 @@ SPARQL that gives the same rows on pyoxigraph and Virtuoso, no engine variant):
 
 from __future__ import annotations
 
-import time
 
 import pytest
 

@@ -608,9 +608,22 @@ def test_every_query_has_an_expected_answer():
 
 
 def test_every_query_runs_with_its_defaults_and_its_examples(store):
+    """Defaults and examples are valid values: each run answers, projects every
+    parameter, and every row carries the value it was asked with."""
+    answered = 0
     for name, cq in q.catalogue().items():
-        q.run(name, {}, store=store) if all(not p.required for p in cq.parameters) else None
-        q.run(name, {p.name: p.example for p in cq.parameters}, store=store)
+        runs = [{p.name: p.example for p in cq.parameters}]
+        if all(not p.required for p in cq.parameters):
+            runs.append({})
+        for params in runs:
+            result = q.run(name, params, store=store)
+            assert {p.name for p in cq.parameters} <= set(result.columns), name
+            for p in cq.parameters:
+                asked = params.get(p.name, p.default)
+                column = result.columns.index(p.name)
+                assert {q.display(row[column]) for row in result.rows} <= {str(asked)}, (name, p.name)
+            answered += bool(result.rows)
+    assert answered >= len(q.catalogue())
 
 
 def _param_sets(cq: q.CannedQuery):

@@ -304,4 +304,9 @@ def test_severities_are_deliberate():
 
 
 def test_shapes_load_through_the_project_loader():
-    graph.build_store(validate.shape_files())  # raises LoadError on a bad literal or syntax
+    """The shapes pass the loader's checks (syntax, ill-typed literals), one graph per file."""
+    files = validate.shape_files()
+    store = graph.build_store(files)
+    assert {g.value for g in store.named_graphs()} == {gf.graph for gf in files}
+    assert [gf.path.name for gf in files] == ["common.ttl", "core.ttl", "rules.ttl"]
+    assert len(store) > 500

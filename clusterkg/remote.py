@@ -126,12 +126,14 @@ PROFILES: dict[str, ServerProfile] = {
 
 @dataclass(frozen=True)
 class Endpoints:
+    """The absolute URLs of one server, and the profile of its kind."""
+
     query: str
     update: str
     gsp: str | None
-    graph_param: str = "graph"
+    profile: ServerProfile
+    #: the profile's fast-upload parameters, unless the Graph Store URL was given explicitly
     gsp_params: tuple[tuple[str, str], ...] = ()
-    staging_query: str = "staging-graphs"
 
     @classmethod
     def for_server(cls, base: str, server: str = "oxigraph", *, query: str | None = None,
@@ -145,7 +147,7 @@ class Endpoints:
             return base.rstrip("/") + "/" + path if path else base
 
         return cls(query or at(profile.query), update or at(profile.update), gsp or at(profile.gsp),
-                   profile.graph_param, profile.gsp_params if gsp is None else (), profile.staging_query)
+                   profile, profile.gsp_params if gsp is None else ())
 
 
 # --- SPARQL text ---------------------------------------------------------------
@@ -352,7 +354,7 @@ class SparqlClient:
         return counts
 
     def staging_graphs(self) -> list[str]:
-        return [row["graph"] for row in self.select(internal_query(self.endpoints.staging_query),
+        return [row["graph"] for row in self.select(internal_query(self.endpoints.profile.staging_query),
                                                     what="looking for staging graphs")
                 if "graph" in row]
 
@@ -369,7 +371,7 @@ class SparqlClient:
         """Replace a graph's content by the Graph Store Protocol (``PUT``)."""
         if self.endpoints.gsp is None:
             raise RemoteError(f"{what}: no Graph Store endpoint is known for this server")
-        params = [(self.endpoints.graph_param, graph_iri), *self.endpoints.gsp_params]
+        params = [(self.endpoints.profile.graph_param, graph_iri), *self.endpoints.gsp_params]
         self._send(self._session, "PUT", self.endpoints.gsp, what=what, params=params, data=body,
                    headers={"Content-Type": UPLOAD_TYPE})
 

@@ -377,9 +377,11 @@ class _Compiler:
 
     # --- validating a shape over a set of focus nodes -------------------------------
 
-    def validate(self, shape, ctx: _Ctx, report: bool) -> list[RawResult]:
+    def validate(self, shape, ctx: _Ctx, report: bool, batched: bool = False) -> list[RawResult]:
         """The results of ``shape`` for the nodes of ``ctx`` (keys: the chain's values).
-        ``report`` is False for nested shapes, whose results are only counted."""
+        ``report`` is False for nested shapes, whose results are only counted.
+        ``batched``: the value tests of this property shape were already run by its
+        node shape, together with those of its siblings (:meth:`batch`)."""
         self.check(shape)
         if self.deactivated(shape):
             return []
@@ -404,7 +406,7 @@ class _Compiler:
         # components on each value node, as expressions where they can be
         tests = self.value_tests(shape, y, 0)
         exprs = [(c, e) for c, e in tests if e is not None]
-        if exprs:
+        if exprs and not batched:
             k = self.var("k")
             rows = self.select(
                 f"DISTINCT {chain} {y if is_property else ''} {k}",
@@ -419,17 +421,13 @@ class _Compiler:
                 out.extend(self.set_based(shape, component, ctx, vpat, y, is_property, severity, messages,
                                           path_key, path_node))
 
-        # cardinalities
-        for n in self.values(shape, SH.minCount):
-            n = int(n)
-            if n == 1:
-                add(self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER NOT EXISTS {{ {vpat} }}"), "MinCount")
-            elif n > 1:
-                add(self.select(f"{chain}", f"{ctx.pattern} OPTIONAL {{ {vpat} }}",
-                                f"GROUP BY {chain} HAVING (COUNT(DISTINCT {y}) < {n})"), "MinCount")
-        for n in self.values(shape, SH.maxCount):
-            add(self.select(f"{chain}", f"{ctx.pattern} {vpat}",
-                            f"GROUP BY {chain} HAVING (COUNT(DISTINCT {y}) > {int(n)})"), "MaxCount")
+        # cardinalities and qualified value shapes: one GROUP BY
+        if is_property:
+            out.extend(self.counts(shape, ctx, vpat, y))
+        else:
+            for p in (SH.minCount, SH.maxCount, SH.qualifiedValueShape):
+                if self.value(shape, p) is not None:
+                    raise UnsupportedShapes(f"{_n3(p)} on the node shape {shape}, which has no sh:path")
         # hasValue on a property shape: the value must be among the value nodes
         if is_property:
             for v in self.values(shape, SH.hasValue):
@@ -479,16 +477,16 @@ class _Compiler:
             for row in self.select(f"DISTINCT {chain} {p} {o}", f"{ctx.pattern} {ctx.node} {p} {o} . {not_in}"):
                 out.append(RawResult(key_of(row), row[p[1:]].value, row[p[1:]], SHACL + "ClosedConstraintComponent",
                                      severity, shape, row[o[1:]], messages))
-        # qualified value shapes
-        out.extend(self.qualified(shape, ctx, vpat, y, severity, messages, path_key, path_node))
         # SHACL-SPARQL
         for constraint in self.values(shape, SH.sparql):
             out.extend(self.sparql(shape, constraint, ctx, severity, path_key, path_node, is_property))
         # property shapes: their results are their own (about the node, or about each
         # value node of a property shape: then the key is one longer)
-        for ps in self.values(shape, SH.property):
-            inner = _Ctx(f"{ctx.pattern} {vpat}", ctx.chain + ((y,) if is_property else ()))
-            out.extend(self.validate(ps, inner, report))
+        inner = _Ctx(f"{ctx.pattern} {vpat}", ctx.chain + ((y,) if is_property else ()))
+        properties = [ps for ps in self.values(shape, SH.property) if not self.deactivated(ps)]
+        done = self.batch(properties, inner, out) if len(properties) > 1 else set()
+        for ps in properties:
+            out.extend(self.validate(ps, inner, report, batched=ps in done))
         return out
 
     def set_based(self, shape, component: str, ctx: _Ctx, vpat: str, y: str, is_property: bool, severity,
@@ -527,6 +525,99 @@ class _Compiler:
         return [RawResult(key[:n], path_key, path_node, SHACL + component + "ConstraintComponent", severity, shape,
                           key[-1], messages) for key in sorted(bad, key=str)]
 
+    def batch(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:
+        """The value tests of several property shapes of one node shape in one query
+        (the focus nodes are found once, not once per property shape). Returns the
+        property shapes whose value tests it ran."""
+        done = set()
+        chain = " ".join(ctx.chain)
+        y, k = self.var(), self.var("k")
+        branches, meta = [], []
+        for ps in properties:
+            self.check(ps)
+            tests = [(c, e) for c, e in self.value_tests(ps, y, 0) if e is not None]
+            if not tests:
+                continue
+            done.add(ps)
+            first = len(meta)
+            meta += [(ps, c) for c, _ in tests]
+            cond = " || ".join(f"({k} = {first + i} && !COALESCE({e}, false))" for i, (_, e) in enumerate(tests))
+            ks = " ".join(str(first + i) for i in range(len(tests)))
+            branches.append(f"{{ {ctx.node} {self.path(self.value(ps, SH.path))} {y} . VALUES {k} {{ {ks} }} "
+                            f"FILTER({cond}) }}")
+        if branches:
+            for row in self.select(f"DISTINCT {chain} {y} {k}", f"{ctx.pattern} {' UNION '.join(branches)}"):
+                ps, component = meta[int(row[k[1:]].value)]
+                pnode = self.value(ps, SH.path)
+                out.append(RawResult(tuple(row[c[1:]] for c in ctx.chain), self.path_key(pnode), pnode,
+                                     SHACL + component + "ConstraintComponent", self.severity(ps), ps, row[y[1:]],
+                                     self.messages(ps)))
+        return done
+
+    def count_spec(self, shape, y: str):
+        """The aggregates ({name: expression}) and the checks [(name, op, bound,
+        component)] of the counts of a property shape; None when a qualified value
+        shape cannot be an expression (then :meth:`qualified` counts sets)."""
+        aggregates, checks = {}, []
+        for n in self.values(shape, SH.minCount):
+            if int(n) > 0:
+                aggregates["n"] = f"COUNT(DISTINCT {y})"
+                checks.append(("n", "<", int(n), "MinCount"))
+        for n in self.values(shape, SH.maxCount):
+            aggregates["n"] = f"COUNT(DISTINCT {y})"
+            checks.append(("n", ">", int(n), "MaxCount"))
+        for j, q in enumerate(self.values(shape, SH.qualifiedValueShape)):
+            cond = self.conforms_expr(q, y)
+            disjoint = self.value(shape, SH.qualifiedValueShapesDisjoint)
+            siblings = []
+            if disjoint is not None and disjoint.toPython() is True:
+                for parent in self.shapes.subjects(SH.property, shape):
+                    for sib in self.shapes.objects(parent, SH.property):
+                        siblings += [s for s in self.values(sib, SH.qualifiedValueShape) if s != q]
+            sib_exprs = [self.conforms_expr(s, y) for s in siblings]
+            if cond is None or any(e is None for e in sib_exprs):
+                return None
+            full = f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
+            aggregates[f"q{j}"] = f"COUNT(DISTINCT IF({full}, {y}, ?_nothing))"
+            for bound, op, name in ((SH.qualifiedMinCount, "<", "QualifiedMinCount"),
+                                    (SH.qualifiedMaxCount, ">", "QualifiedMaxCount")):
+                for n in self.values(shape, bound):
+                    checks.append((f"q{j}", op, int(n), name))
+        return aggregates, checks
+
+    def counts(self, shape, ctx: _Ctx, vpat: str, y: str) -> list[RawResult]:
+        """sh:minCount, sh:maxCount and the qualified value shapes of a property shape:
+        one GROUP BY over the focus nodes (a NOT EXISTS when only "at least one")."""
+        path_node = self.value(shape, SH.path)
+        path_key = self.path_key(path_node)
+        severity = self.severity(shape)
+        spec = self.count_spec(shape, y)
+        if spec is None:
+            return self.qualified(shape, ctx, vpat, y, severity, self.messages(shape), path_key, path_node)
+        aggregates, checks = spec
+        if not checks:
+            return []
+        chain = " ".join(ctx.chain)
+        key_of = lambda row: tuple(row[c[1:]] for c in ctx.chain)  # noqa: E731
+        messages = self.messages(shape)
+        if checks == [("n", "<", 1, "MinCount")]:
+            rows = self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER NOT EXISTS {{ {vpat} }}")
+            return [RawResult(key_of(r), path_key, path_node, SHACL + "MinCountConstraintComponent", severity,
+                              shape, None, messages) for r in rows]
+        names = {name: self.var("a") for name in aggregates}
+        projection = chain + " " + " ".join(f"({aggregates[a]} AS {v})" for a, v in names.items())
+        having = " || ".join(f"{aggregates[name]} {op} {n}" for name, op, n, _ in checks)
+        optional = any(op == "<" for _, op, _, _ in checks)
+        where = f"{ctx.pattern} OPTIONAL {{ {vpat} }}" if optional else f"{ctx.pattern} {vpat}"
+        out = []
+        for row in self.select(projection, where, f"GROUP BY {chain} HAVING ({having})"):
+            for name, op, n, component in checks:
+                got = int(row[names[name][1:]].value)
+                if (got < n) if op == "<" else (got > n):
+                    out.append(RawResult(key_of(row), path_key, path_node, SHACL + component + "ConstraintComponent",
+                                         severity, shape, None, messages))
+        return out
+
     def qualified(self, shape, ctx: _Ctx, vpat: str, y: str, severity, messages, path_key,
                   path_node) -> list[RawResult]:
         out: list[RawResult] = []
@@ -553,6 +644,28 @@ class _Compiler:
                             for r in rows]
         return out
 
+    def sparql_rows(self, ctx: _Ctx, body: str) -> list:
+        """The solutions of a SHACL-SPARQL query for the nodes of ``ctx``. For top-level
+        focus nodes that are IRIs or literals, the query starts with ``VALUES $this``
+        (pre-binding as SHACL defines it, and Oxigraph's plan starts from the focus
+        nodes: 10 ms instead of 770 ms on a rule at 100k triples); blank nodes and
+        nested contexts are joined with the whole query instead."""
+        x = ctx.node
+        if len(ctx.chain) != 1:
+            return self.select("DISTINCT *", f"{ctx.pattern} {{ {body} }}")
+        nodes = [row[x[1:]] for row in self.select(f"DISTINCT {x}", ctx.pattern)]
+        named = [n for n in nodes if not isinstance(n, ox.BlankNode)]
+        rows = []
+        brace = re.search(r"\{", body)
+        if named and brace:
+            prebound = body[:brace.end()] + f" VALUES {x} {{ {' '.join(str(n) for n in named)} }} " \
+                + body[brace.end():]
+            rows += self.select("DISTINCT *", f"{{ {prebound} }}")
+        if len(named) < len(nodes) or not brace:
+            blank = "" if not brace else f"FILTER(isBlank({x}))"
+            rows += self.select("DISTINCT *", f"{ctx.pattern} {blank} {{ {body} }}")
+        return rows
+
     def sparql(self, shape, constraint, ctx: _Ctx, severity, path_key, path_node, is_property) -> list[RawResult]:
         if self.deactivated(constraint):
             return []
@@ -573,7 +686,7 @@ class _Compiler:
                 re.escape(x) + r"\b", body[head.end():re.search(r"\bWHERE\b|\{", body).start()]):
             body = body[:head.end()] + x + " " + body[head.end():]
         try:
-            rows = self.select("DISTINCT *", f"{ctx.pattern} {{ {body} }}")
+            rows = self.sparql_rows(ctx, body)
         finally:
             self._prefixes = saved
         messages = self.messages(constraint) or self.messages(shape)

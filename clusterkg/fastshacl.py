@@ -284,17 +284,20 @@ class _Compiler:
             cond = " && ".join(f"({e})" for e in local)
             parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!COALESCE({cond}, false)) }}")
         for predicate in set(self.shapes.predicates(shape, None)):
-            if predicate in (SH.minCount,):
-                n = int(self.value(shape, SH.minCount))
-                if n > 1:
-                    return None
-                if n == 1:
+            if predicate in (SH.minCount, SH.maxCount):
+                n = int(self.value(shape, predicate))
+                a, b = self.var("a"), self.var("b")
+                two = f"{x} {p} {a} . {x} {p} {b} . FILTER(!sameTerm({a}, {b}))"
+                if predicate == SH.minCount and n == 1:
                     parts.append(f"EXISTS {{ {x} {p} [] }}")
-            elif predicate == SH.maxCount:
-                n = int(self.value(shape, SH.maxCount))
-                if n != 0:
+                elif predicate == SH.minCount and n == 2:
+                    parts.append(f"EXISTS {{ {two} }}")
+                elif predicate == SH.maxCount and n == 0:
+                    parts.append(f"NOT EXISTS {{ {x} {p} [] }}")
+                elif predicate == SH.maxCount and n == 1:
+                    parts.append(f"NOT EXISTS {{ {two} }}")
+                elif n > 0 or predicate == SH.maxCount:
                     return None
-                parts.append(f"NOT EXISTS {{ {x} {p} [] }}")
             elif predicate == SH.hasValue:
                 for v in self.values(shape, SH.hasValue):
                     parts.append(f"EXISTS {{ {x} {p} {self.term(v)} }}")
@@ -377,7 +380,8 @@ class _Compiler:
 
     # --- validating a shape over a set of focus nodes -------------------------------
 
-    def validate(self, shape, ctx: _Ctx, report: bool, batched: bool = False) -> list[RawResult]:
+    def validate(self, shape, ctx: _Ctx, report: bool, batched: bool = False,
+                 counted: bool = False) -> list[RawResult]:
         """The results of ``shape`` for the nodes of ``ctx`` (keys: the chain's values).
         ``report`` is False for nested shapes, whose results are only counted.
         ``batched``: the value tests of this property shape were already run by its
@@ -423,7 +427,8 @@ class _Compiler:
 
         # cardinalities and qualified value shapes: one GROUP BY
         if is_property:
-            out.extend(self.counts(shape, ctx, vpat, y))
+            if not counted:
+                out.extend(self.counts(shape, ctx, vpat, y))
         else:
             for p in (SH.minCount, SH.maxCount, SH.qualifiedValueShape):
                 if self.value(shape, p) is not None:
@@ -485,8 +490,9 @@ class _Compiler:
         inner = _Ctx(f"{ctx.pattern} {vpat}", ctx.chain + ((y,) if is_property else ()))
         properties = [ps for ps in self.values(shape, SH.property) if not self.deactivated(ps)]
         done = self.batch(properties, inner, out) if len(properties) > 1 else set()
+        counted = self.batch_counts(properties, inner, out) if len(properties) > 1 else set()
         for ps in properties:
-            out.extend(self.validate(ps, inner, report, batched=ps in done))
+            out.extend(self.validate(ps, inner, report, batched=ps in done, counted=ps in counted))
         return out
 
     def set_based(self, shape, component: str, ctx: _Ctx, vpat: str, y: str, is_property: bool, severity,
@@ -553,6 +559,43 @@ class _Compiler:
                                      SHACL + component + "ConstraintComponent", self.severity(ps), ps, row[y[1:]],
                                      self.messages(ps)))
         return done
+
+    def batch_counts(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:
+        """The counts of sibling property shapes that have the same path, in one
+        GROUP BY (e.g. one English and one French label). Returns those handled."""
+        by_path = defaultdict(list)
+        for ps in properties:
+            by_path[self.value(ps, SH.path)].append(ps)
+        handled = set()
+        chain = " ".join(ctx.chain)
+        for path_node, shapes in by_path.items():
+            if len(shapes) < 2:
+                continue
+            y = self.var()
+            specs = [(ps, self.count_spec(ps, y)) for ps in shapes]
+            specs = [(ps, spec) for ps, spec in specs if spec is not None and spec[1]]
+            if len(specs) < 2:
+                continue
+            names, having, optional = {}, [], False
+            for ps, (aggregates, checks) in specs:
+                for name, expr in aggregates.items():
+                    names[(ps, name)] = (self.var("a"), expr)
+                for name, op, n, _ in checks:
+                    having.append(f"{names[(ps, name)][1]} {op} {n}")
+                    optional |= op == "<"
+            projection = chain + " " + " ".join(f"({e} AS {v})" for v, e in names.values())
+            vpat = f"{ctx.node} {self.path(path_node)} {y} ."
+            where = f"{ctx.pattern} OPTIONAL {{ {vpat} }}" if optional else f"{ctx.pattern} {vpat}"
+            for row in self.select(projection, where, f"GROUP BY {chain} HAVING ({' || '.join(having)})"):
+                for ps, (aggregates, checks) in specs:
+                    for name, op, n, component in checks:
+                        got = int(row[names[(ps, name)][0][1:]].value)
+                        if (got < n) if op == "<" else (got > n):
+                            out.append(RawResult(tuple(row[c[1:]] for c in ctx.chain), self.path_key(path_node),
+                                                 path_node, SHACL + component + "ConstraintComponent",
+                                                 self.severity(ps), ps, None, self.messages(ps)))
+            handled |= {ps for ps, _ in specs}
+        return handled
 
     def count_spec(self, shape, y: str):
         """The aggregates ({name: expression}) and the checks [(name, op, bound,

@@ -7,12 +7,22 @@ qualifiers and dates), so that loading, validating and querying it costs what
 the real graph of "all the clusters of Europe" would. About 130 triples per
 cluster; ``generate(target_triples=1_000_000)`` writes ~7,500 clusters.
 Deterministic: the same arguments give the same files.
+
+Faults (``faults=RATE``): ``RATE`` x clusters (rounded) copies of the project's invalid test
+fixtures (``tests/fixtures/invalid/*.ttl``, each a small graph breaking one rule
+of the shapes, its expected results in its ``# expect:`` header), taken in turn so
+that every rule is broken once the count reaches the number of fixtures. Each
+copy gets a namespace of its own (``…/synthetic/fault-K/NAME/``), and the results
+a validator must give are written beside the data as ``expected.json``
+(:func:`expected_results`): the faults are of every shape, and known exactly.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,10 +39,15 @@ ORG = "http://www.w3.org/ns/org#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 XSD = "http://www.w3.org/2001/XMLSchema#"
+#: every synthetic place has a (made-up) Wikidata link, as the shapes ask: the
+#: graph without faults conforms with no result at all
+OWL_SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+WD = "http://www.wikidata.org/entity/"
 
 PREFIXES = {
     "ck": project.ID_NS, "cksyn": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD, "owl": "http://www.w3.org/2002/07/owl#",
+    "wd": WD,
 }
 
 
@@ -76,11 +91,74 @@ class Generated:
     files: list[Path]
     triples: int
     clusters: int
+    #: (focus, path, component, severity, shape) a validator must report, as
+    #: :class:`clusterkg.engines.Result` writes them (also in ``expected.json``)
+    expected: list[tuple] = field(default_factory=list)
 
 
-def generate(directory: Path, target_triples: int = 100_000, seed: int = 113) -> Generated:
+#: where the invalid fixtures are (in the working copy, not in an installed package)
+FIXTURES = project.ROOT / "tests" / "fixtures" / "invalid"
+
+_EXPECT = re.compile(r"^# expect: (.*)$", re.MULTILINE)
+_PREFIX = re.compile(r"^@prefix\s+([\w-]*):\s*<([^>]*)>\s*\.", re.MULTILINE)
+
+
+def fixture_faults(fixtures: Path = FIXTURES) -> list[Path]:
+    """The invalid fixtures, sorted (each breaks one or more rules)."""
+    return sorted(fixtures.glob("*.ttl"))
+
+
+def _expand(curie: str, ns: dict[str, str]) -> str:
+    prefix, _, local = curie.partition(":")
+    if prefix not in ns:
+        raise ValueError(f"unknown prefix in an expectation: {curie}")
+    return ns[prefix] + local
+
+
+def _expected_path(text: str, ns: dict[str, str]) -> str:
+    """A header path (``p``, ``p/q``, ``^p``, ``p|^q``) as engines write it."""
+    if re.fullmatch(r"[\w-]*:[\w-]+", text):
+        return _expand(text, ns)
+    def step(s: str) -> str:
+        return f"^<{_expand(s[1:], ns)}>" if s.startswith("^") else f"<{_expand(s, ns)}>"
+    def sequence(s: str) -> str:
+        steps = [step(x) for x in s.split("/")]
+        return steps[0] if len(steps) == 1 else "/".join(steps)
+    alternatives = [sequence(x) for x in text.split("|")]
+    return alternatives[0] if len(alternatives) == 1 else "|".join(alternatives)
+
+
+def fault_copy(fixture: Path, k: int) -> tuple[str, list[tuple]]:
+    """The fixture's Turtle with its namespace made unique (copy ``k``), and its
+    expected results with the same renaming."""
+    text = fixture.read_text(encoding="utf-8")
+    own = f"http://example.org/test/{fixture.stem}/"
+    fresh = f"{CK}fault-{k}/{fixture.stem}/"
+    text = text.replace(own, fresh)
+    ns = {**project.PREFIXES, **dict(_PREFIX.findall(text))}
+    expected = []
+    for line in _EXPECT.findall(text):
+        focus, path, component, severity, shape = (part.strip() for part in line.split(" | "))
+        expected.append((_expand(focus, ns), None if path == "-" else _expected_path(path, ns),
+                         _expand(component, ns), _expand(severity, ns), _expand(shape, ns)))
+    return text, expected
+
+
+def expected_results(directory: Path) -> list[tuple]:
+    """The results written by :func:`generate` with faults (``expected.json``)."""
+    path = directory / "expected.json"
+    if not path.exists():
+        return []
+    return [tuple(r) for r in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, faults: float = 0.0) -> Generated:
     """Write a synthetic graph of about ``target_triples`` triples into
-    ``directory`` as Turtle files split by theme, like ``data/``."""
+    ``directory`` as Turtle files split by theme, like ``data/``; with ``faults``
+    (a rate per cluster), copies of the invalid fixtures in ``faults.ttl`` and
+    the results they must give in ``expected.json``."""
+    if faults < 0:
+        raise ValueError(f"faults is a rate per cluster (>= 0), not {faults}")
     rng = random.Random(seed)
     clusters = max(4, target_triples // TRIPLES_PER_CLUSTER)
     n_countries = min(676, max(4, clusters // 200))
@@ -100,16 +178,19 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113) ->
         c = f"{CK}country-{k}"
         w.node(c, CKG + "Country", f"Country {k}", f"Pays {k}", f"pays {k}")
         w.add(c, CKG + "iso3166Alpha2", ox.Literal(_iso(k)))
+        w.add(c, OWL_SAME_AS, f"{WD}Q{2_000_000 + k}")
         r = f"{CK}region-{k}"
         w.node(r, CKG + "Region", f"Region {k}", f"Région {k}", f"région {k}")
         w.add(r, CKG + "iso3166Subdivision", ox.Literal(f"{_iso(k)}-R{k % 10}"))
         w.add(r, CKG + "country", c)
         w.add(r, CKG + "locatedIn", c)
+        w.add(r, OWL_SAME_AS, f"{WD}Q{3_000_000 + k}")
     for j in range(n_cities):
         city, k = f"{CK}city-{j}", j % n_countries
         w.node(city, CKG + "City", f"City {j}", f"Ville {j}", f"ville {j}")
         w.add(city, CKG + "country", f"{CK}country-{k}")
         w.add(city, CKG + "locatedIn", f"{CK}region-{k}")
+        w.add(city, OWL_SAME_AS, f"{WD}Q{1_000_000 + j}")
 
     w.file = "agreements"
     for j in range(0, n_cities - 1, 10):
@@ -195,9 +276,31 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113) ->
         w.add(auth, CKG + "region", f"{CK}region-{k}")
 
     directory.mkdir(parents=True, exist_ok=True)
+    for stale in ("faults.ttl", "expected.json"):
+        (directory / stale).unlink(missing_ok=True)
     paths = []
     for name, triples in sorted(w.files.items()):
         path = directory / f"{name}.ttl"
         ox.serialize(triples, output=str(path), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
         paths.append(path)
-    return Generated(directory, paths, sum(len(t) for t in w.files.values()), clusters)
+    triples_written = sum(len(t) for t in w.files.values())
+    expected: list[tuple] = []
+    count = round(faults * clusters)
+    if count:
+        fixtures = fixture_faults()
+        if not fixtures:
+            raise FileNotFoundError(f"no invalid fixtures in {FIXTURES} to inject as faults")
+        store = ox.Store()
+        for k in range(count):
+            text, results = fault_copy(fixtures[k % len(fixtures)], k)
+            store.load(input=text.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+            expected += results
+        path = directory / "faults.ttl"
+        ox.serialize(store, output=str(path), format=ox.RdfFormat.N_QUADS)
+        # N-Quads of the default graph are N-Triples, which is Turtle
+        triples_written += len(store)
+        paths.append(path)
+        expected = sorted(set(expected), key=lambda r: tuple(x or "" for x in r))
+        (directory / "expected.json").write_text(json.dumps(expected, indent=1), encoding="utf-8")
+        paths.sort()
+    return Generated(directory, paths, triples_written, clusters, expected)

@@ -1,103 +1,246 @@
-"""Benchmark: how loading, querying and validating scale with the size of the graph.
+"""Benchmark: how loading, validating, querying and the main job scale with the graph.
 
-For each size, a synthetic graph (clusterkg.synthetic) is generated once into a
-cache folder, then each step is timed with ``time.perf_counter`` on this
-machine. The figures are reported, never asserted: tests do not time things.
+For each size, a synthetic graph (:mod:`clusterkg.synthetic`, with a few injected
+faults so that validation reports something) is generated once into a cache
+folder, then on this machine:
 
-Steps (each can be skipped above a size limit, since some engines are known to
-take minutes at a million triples):
-  load      parse + check literals + load into the embedded pyoxigraph store
-  group-by  the canned query with a GROUP BY over the whole graph
-  path      the canned query with a property path
-  validate-pyshacl      SHACL validation with pySHACL (the default engine)
-  validate-topbraid  SHACL validation with TopQuadrant's engine (Java)
+``load``
+    parse + check literals + load into the embedded pyoxigraph store
+    (:func:`clusterkg.validate.load`);
+``validate <engine>``
+    each SHACL engine on the loaded graph: ``fast`` (median of 3 up to 100k
+    triples), ``pyshacl`` (up to 100k: minutes beyond), ``topbraid`` (up to 1M);
+    whether its results are exactly the faults' expected ones;
+``query <name>``
+    every canned query, median of 3, with parameters taken from the graph;
+``main job``
+    ``clusterkg report --data DIR`` in a child process (load, validate, every
+    canned query, picture, HTML): wall time and peak memory (RSS of the child);
+``10M``
+    at 10 million triples or more: load into the on-disk store and the canned
+    queries' medians, no validation.
+
+Figures are reported, never asserted (tests do not time things, except
+``tests/test_scaling.py`` which compares two sizes). The machine's cores, memory
+and load average are part of the report: on a shared machine they say how far
+the figures are inflated.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import graph, synthetic
+import pyoxigraph as ox
+
+from . import project, query, synthetic, validate
+
+#: Targets of the main job at 10^6 triples (README, Performance).
+TARGETS = {"main job seconds": 15.0, "main job MiB": 2048, "query ms": 100.0,
+           "faster than topbraid": 10.0, "faster than pyshacl at 100k": 100.0}
 
 
 @dataclass
 class Measure:
-    size: int            # triples asked for
-    triples: int         # triples in the store (data + ontology)
+    size: int                   # triples asked for
+    triples: int                # triples in the store (data + ontology)
     step: str
-    seconds: float | None
+    seconds: float | None       # median when repeated
+    runs: int = 1
     note: str = ""
+    peak_mib: float | None = None
 
 
 @dataclass
 class Plan:
     sizes: list[int]
     cache: Path
-    validate_up_to: dict[str, int] = field(default_factory=lambda: {
-        "validate-pyshacl": 100_000, "validate-topbraid": 1_000_000})
-    steps: list[str] = field(default_factory=lambda: [
-        "load", "group-by", "path", "validate-pyshacl", "validate-topbraid"])
+    engines: list[str] = field(default_factory=lambda: ["fast", "pyshacl", "topbraid"])
+    up_to: dict[str, int] = field(default_factory=lambda: {"pyshacl": 100_000, "topbraid": 1_000_000})
+    repeat: int = 3
+    faults: float = 0.02
+    main_job: bool = True
+    queries: bool = True
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+def machine() -> dict:
+    """Cores, memory and load: what the figures depend on."""
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    return {"cores": os.cpu_count(), "memory_gib": mem, "load_average": load,
+            "python": platform.python_version(), "pyoxigraph": getattr(ox, "__version__", "?"),
+            "platform": platform.platform()}
+
+
+def _median(fn: Callable[[], object], runs: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(max(1, runs)):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def parameters_for(store: ox.Store, cq: query.CannedQuery) -> dict[str, str]:
+    """Values for a query's parameters taken from the graph: its default or
+    example when the graph has it, else the first instance of the class."""
+    params: dict[str, str] = {}
+    for p in cq.parameters:
+        value = p.default if p.default is not None else p.example
+        if p.type == "iri" and value is not None:
+            try:
+                query.bind_parameters(cq, {**params, p.name: value}, store=store)
+            except query.QueryError:
+                value = _first_instance(store, p.cls or project.ONTOLOGY_NS + "Cluster")
+        if value is not None:
+            params[p.name] = value
+    return params
+
+
+def _first_instance(store: ox.Store, cls: str | None) -> str | None:
+    if not cls:
+        return None
+    text = ("SELECT ?x WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class . ?x a ?c . "
+            "FILTER(isIRI(?x)) } ORDER BY STR(?x) LIMIT 1")
+    rows = list(store.query(query.with_values(text, {"class": ox.NamedNode(cls)}), use_default_graph_as_union=True))
+    return rows[0]["x"].value if rows else None
+
+
+def time_queries(store: ox.Store, size: int, runs: int, progress: Callable[[str], None]) -> list[Measure]:
+    out = []
+    triples = len(store)
+    for name, cq in sorted(query.catalogue().items()):
+        progress(f"query {name} on {size:,}")
+        params = parameters_for(store, cq)
+        try:
+            seconds, result = _median(lambda: query.run(name, params, store=store), runs)
+            out.append(Measure(size, triples, f"query {name}", seconds, runs, f"{len(result.rows)} rows"))
+        except query.QueryError as e:
+            out.append(Measure(size, triples, f"query {name}", None, 0, f"refused: {e}"))
+    return out
+
+
+def main_job(directory: Path) -> tuple[float, float, int]:
+    """``clusterkg report --data DIR`` in a child process: (seconds, peak MiB, exit code)."""
+    with tempfile.TemporaryDirectory(prefix="clusterkg-bench-") as out:
+        cmd = [sys.executable, "-m", "clusterkg.cli", "report", "--data", str(directory), "--out", out]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                    [str(project.ROOT), os.environ.get("PYTHONPATH", "")])})
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024, proc.returncode
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Measure]:
     out: list[Measure] = []
     for size in plan.sizes:
-        folder = plan.cache / f"synthetic-{size}"
-        progress(f"generating {size:,} triples")
-        generated = synthetic.generate(folder, size)
-        files = graph.project_files(data=False) + [graph.GraphFile.for_path(p) for p in generated.files]
+        folder = plan.cache / f"synthetic-{size}-faults-{plan.faults}"
+        if not (folder / "clusters.ttl").exists():
+            progress(f"generating {size:,} triples")
+            synthetic.generate(folder, size, faults=plan.faults)
+        files = sorted(folder.glob("*.ttl"))
+        expected = set(synthetic.expected_results(folder))
+        if size >= 10_000_000:
+            out += _on_disk(size, files, plan, progress)
+            continue
         progress(f"loading {size:,}")
-        seconds, store = _timed(lambda: graph.build_store(files))
-        triples = len(store)
-        out.append(Measure(size, triples, "load", seconds))
-        for step in plan.steps[1:]:
-            progress(f"{step} on {size:,}")
-            limit = plan.validate_up_to.get(step)
+        seconds, loaded = _median(lambda: validate.load(files), 1)
+        triples = len(loaded.store)
+        out.append(Measure(size, triples, "load", seconds, 1, f"{len(files)} files", _peak_mib()))
+        for engine in plan.engines:
+            limit = plan.up_to.get(engine)
             if limit is not None and size > limit:
-                out.append(Measure(size, triples, step, None, f"skipped above {limit:,} triples"))
+                out.append(Measure(size, triples, f"validate {engine}", None, 0, f"skipped above {limit:,} triples"))
                 continue
-            seconds, note = _timed(lambda: STEPS[step](store))
-            out.append(Measure(size, triples, step, seconds, str(note or "")))
+            progress(f"validate {engine} on {size:,}")
+            runs = plan.repeat if engine == "fast" and size <= 100_000 else 1
+            try:
+                seconds, v = _median(lambda: validate.validate_loaded(loaded, engine=engine), runs)
+            except Exception as e:  # an engine that cannot run here (no Java...) is reported, not fatal
+                out.append(Measure(size, triples, f"validate {engine}", None, 0, f"failed: {e}"))
+                continue
+            got = {(r.focus, r.path, r.component, r.severity, r.source_shape) for r in v.report.results}
+            exact = "exact" if got == expected else f"{len(got - expected)} extra, {len(expected - got)} missing"
+            out.append(Measure(size, triples, f"validate {engine}", seconds, runs,
+                               f"{len(got)} results, {exact} (of {len(expected)} expected)", _peak_mib()))
+        if plan.queries:
+            out += time_queries(loaded.store, size, plan.repeat, progress)
+        del loaded
+        if plan.main_job:
+            progress(f"main job on {size:,}")
+            seconds, mib, code = main_job(folder)
+            out.append(Measure(size, triples, "main job", seconds, 1, f"clusterkg report, exit code {code}", mib))
     return out
 
 
-def _group_by(store) -> str:
-    from .query import run as run_query
-    result = run_query("node-degree", {"min_degree": "1"}, store=store)
-    return f"{len(result.rows)} rows"
+def _on_disk(size: int, files: list[Path], plan: Plan, progress) -> list[Measure]:
+    """10M and beyond: the on-disk store (RocksDB), queries only."""
+    from . import graph
+    out = []
+    with tempfile.TemporaryDirectory(prefix="clusterkg-bench-store-") as tmp:
+        progress(f"loading {size:,} into the on-disk store")
+        start = time.perf_counter()
+        store = ox.Store(tmp)
+        for gf in graph.project_files(data=False) + [graph.GraphFile.for_path(p) for p in files]:
+            store.bulk_load(path=str(gf.path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(gf.graph))
+        store.optimize()
+        seconds = time.perf_counter() - start
+        triples = len(store)
+        out.append(Measure(size, triples, "load (on disk, bulk)", seconds, 1, "", _peak_mib()))
+        if plan.queries:
+            out += time_queries(store, size, plan.repeat, progress)
+        del store
+    return out
 
 
-def _path(store) -> str:
-    from .query import run as run_query
-    result = run_query("cities-reachable", {"city": synthetic.CK + "city-0"}, store=store)
-    return f"{len(result.rows)} rows"
+def to_json(measures: list[Measure], info: dict | None = None) -> str:
+    return json.dumps({"machine": info or machine(), "targets": TARGETS,
+                       "measures": [asdict(m) for m in measures]}, indent=2)
 
 
-def _validate(engine: str) -> Callable:
-    def step(store) -> str:
-        from .validate import validate_store
-        report = validate_store(store, engine=engine)
-        return f"{len(report.results)} results"
-    return step
-
-
-STEPS: dict[str, Callable] = {
-    "group-by": _group_by,
-    "path": _path,
-    "validate-pyshacl": _validate("pyshacl"),
-    "validate-topbraid": _validate("topbraid"),
-}
-
-
-def to_json(measures: list[Measure]) -> str:
-    return json.dumps([asdict(m) for m in measures], indent=2)
+def to_markdown(measures: list[Measure], info: dict | None = None) -> str:
+    """One table per size, then the targets at the largest size measured."""
+    info = info or machine()
+    lines = [f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, load average "
+             f"{', '.join(f'{x:.1f}' for x in info['load_average'] or ())} at the end "
+             f"(a shared machine: figures above 1 per core are inflated); Python {info['python']}, "
+             f"pyoxigraph {info['pyoxigraph']}.", ""]
+    for size in dict.fromkeys(m.size for m in measures):
+        rows = [m for m in measures if m.size == size]
+        lines += [f"### {size:,} triples asked ({rows[0].triples:,} in the store)", "",
+                  "| step | seconds | runs | peak MiB | note |", "|---|---:|---:|---:|---|"]
+        for m in rows:
+            secs = "-" if m.seconds is None else (f"{m.seconds * 1000:.1f} ms" if m.step.startswith("query")
+                                                  else f"{m.seconds:.2f}")
+            peak = "" if m.peak_mib is None else f"{m.peak_mib:,.0f}"
+            lines.append(f"| {m.step} | {secs} | {m.runs} | {peak} | {m.note} |")
+        queries = [m.seconds for m in rows if m.step.startswith("query") and m.seconds is not None]
+        if queries:
+            lines.append(f"| *slowest query* | {max(queries) * 1000:.1f} ms | | | "
+                         f"{sum(q > 0.1 for q in queries)} of {len(queries)} over 100 ms |")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -390,8 +390,7 @@ def _check_in_graph(query: CannedQuery, p: Parameter, term: ox.NamedNode, *,
     if endpoint is not None:
         ok = _remote_ask(endpoint, with_values(check, values))
     else:
-        ok = bool(store.query(check, substitutions={ox.Variable(k): v for k, v in values.items()},
-                              use_default_graph_as_union=True))
+        ok = bool(store.query(with_values(check, values), use_default_graph_as_union=True))
     if not ok:
         raise QueryError(f'query "{query.name}": parameter "{p.name}": {term} {failure}')
 

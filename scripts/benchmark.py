@@ -1,35 +1,50 @@
 #!/usr/bin/env python3
-"""Report how loading, querying and validating scale with the graph's size.
+"""How loading, validating, every canned query and the main job scale with the graph.
 
-    python scripts/benchmark.py [SIZE ...] [--json FILE]
+    python scripts/benchmark.py --sizes 10k,100k,1M[,10M] [--engines fast,pyshacl,topbraid]
+                                [--json FILE] [--markdown FILE]
 
-SIZE is a number of triples (default: 10000 100000 1000000). The synthetic
-graphs are cached in build/bench/. The logic is clusterkg.bench; this script is
-only its command line and its table.
+Prints a Markdown table per size (and writes it, and the JSON, where asked). The
+synthetic graphs are cached in build/bench/. The logic is clusterkg.bench.
 """
 
 import argparse
+import re
+import sys
 from pathlib import Path
-
-from rich.console import Console
-from rich.table import Table
 
 from clusterkg import bench, project
 
+
+def size(text: str) -> int:
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([kKmM]?)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 10k, 100k, 1M)")
+    return int(float(m.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()])
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated sizes (10k,100k,1M)")
+    parser.add_argument("--engines", default="fast,pyshacl,topbraid", help="validation engines to time")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap step (median)")
+    parser.add_argument("--faults", type=float, default=0.02, help="injected faults per cluster")
+    parser.add_argument("--no-main-job", action="store_true", help="skip `clusterkg report` in a child process")
+    parser.add_argument("--cache", type=Path, default=project.ROOT / "build" / "bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
     args = parser.parse_args()
-    console = Console()
-    measures = bench.run(bench.Plan(args.sizes, project.ROOT / "build" / "bench"),
-                         progress=lambda message: console.log(message))
-    table = Table(title="clusterkg benchmark (seconds, this machine)")
-    for column in ("size asked", "triples in store", "step", "seconds", "note"):
-        table.add_column(column, justify="right" if column != "note" and column != "step" else "left")
-    for m in measures:
-        table.add_row(f"{m.size:,}", f"{m.triples:,}", m.step,
-                      "-" if m.seconds is None else f"{m.seconds:.2f}", m.note)
-    console.print(table)
+    try:
+        sizes = [size(s) for s in args.sizes.split(",") if s.strip()]
+    except argparse.ArgumentTypeError as e:
+        parser.error(str(e))
+    plan = bench.Plan(sizes, args.cache, engines=args.engines.split(","), repeat=args.repeat, faults=args.faults,
+                      main_job=not args.no_main_job)
+    measures = bench.run(plan, progress=lambda message: print(f"... {message}", file=sys.stderr, flush=True))
+    info = bench.machine()
+    text = bench.to_markdown(measures, info)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
     if args.json:
-        args.json.write_text(bench.to_json(measures), encoding="utf-8")
+        args.json.write_text(bench.to_json(measures, info), encoding="utf-8")

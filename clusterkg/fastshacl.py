@@ -112,7 +112,7 @@ class _Compiler:
     run: Callable[[str], list]              # a SELECT query -> list of solutions
     subclasses: dict[str, set[str]]
     progress: Callable[[str], None] = lambda _: None
-    counter: itertools.count = field(default_factory=itertools.count)
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))  # ?_v0: the focus nodes
     _prefixes: dict = field(default_factory=dict)
 
     # --- names and terms -------------------------------------------------------------
@@ -220,9 +220,15 @@ class _Compiler:
     def user_query(self, text: str, node) -> tuple[str, dict]:
         """A SHACL-SPARQL query as a sub-select (prologue removed) and its prefixes."""
         prefixes: dict[str, str] = {}
-        for decl in self.values(node, SH.prefixes):
+        todo, seen = self.values(node, SH.prefixes), set()
+        while todo:  # the declarations, and those of the ontologies they owl:import
+            decl = todo.pop()
+            if decl in seen:
+                continue
+            seen.add(decl)
             for d in self.values(decl, SH.declare):
                 prefixes[str(self.value(d, SH.prefix))] = str(self.value(d, SH.namespace))
+            todo += self.values(decl, OWL.imports)
         body = text
         while True:
             m = re.match(r"\s*(?:#[^\n]*\n\s*)*(PREFIX\s+([\w.-]*):\s*<([^>]*)>|BASE\s+<[^>]*>)", body, re.I)
@@ -442,10 +448,10 @@ class _Compiler:
         else:
             for v in self.values(shape, SH.hasValue):
                 add(self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER(!sameTerm({ctx.node}, {self.term(v)}))"),
-                    "HasValue", value=lambda row: row[ctx.node[1:]])
+                    "HasValue")
         # uniqueLang
         for u in self.values(shape, SH.uniqueLang):
-            if u.toPython() is True and is_property:
+            if isinstance(u, rdflib.Literal) and str(u) == "true" and is_property:
                 lang = self.var("l")
                 add(self.select(f"{chain} {lang}",
                                 f"{ctx.pattern} {vpat} FILTER(isLiteral({y}) && lang({y}) != \"\") "

@@ -638,16 +638,19 @@ def _to_ox(t):
 
 
 def _ox_key(t) -> str:
-    """A pyoxigraph term as :class:`Result` writes it (IRI bare, blank ``_:``)."""
+    """A pyoxigraph term as :class:`Result` writes it (IRI bare, blank ``_:``); a
+    literal through rdflib, as the other engines' results are read: the same
+    lexical form for the same value ("6.5E8"^^xsd:double is stored by Oxigraph as
+    "650000000", read by rdflib as "650000000.0")."""
     if isinstance(t, ox.NamedNode):
         return t.value
     if isinstance(t, ox.BlankNode):
         return "_:"
-    return str(t)
+    return _term(graph_term(t))
 
 
 def _ox_nt(t) -> str:
-    return "_:" if isinstance(t, ox.BlankNode) else str(t)
+    return "_:" if isinstance(t, ox.BlankNode) else _term(graph_term(t), nt=True)
 
 
 def report_from_raw(raw, shapes: rdflib.Graph, engine: str = "fast") -> Report:

@@ -109,7 +109,7 @@ def test_json_report(capsys):
     assert code == 1
     report = json.loads(out)
     assert {k: report[k] for k in ("conforms", "engine", "inference", "violations", "warnings", "nodes")} == {
-        "conforms": False, "engine": "pyshacl", "inference": "none", "violations": 1, "warnings": 0, "nodes": 1}
+        "conforms": False, "engine": "fast", "inference": "none", "violations": 1, "warnings": 0, "nodes": 1}
     assert report["results"] == [{
         "focus": CITY_NS + "cluster",
         "label": "Test cluster",
@@ -214,7 +214,7 @@ def test_options_offer_every_engine_and_inference():
     assert list(params["engine"].type.choices) == list(engines.ENGINES)
     assert list(params["inference"].type.choices) == list(engines.INFERENCE)
     assert params["inference"].default == validate.DEFAULT_INFERENCE == "none"
-    assert params["engine"].default == validate.DEFAULT_ENGINE == "pyshacl"
+    assert params["engine"].default == validate.DEFAULT_ENGINE == "fast"
 
 
 def test_unknown_format_is_a_usage_error(capsys):
@@ -244,3 +244,79 @@ def test_conforms_is_false_for_a_store_with_a_violation():
     report = validate.validate_store(store)
     assert {r.key for r in report.violations} == {
         (CITY_NS + "cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation))}
+
+
+# --- the fast engine against the reference, --data, the "%" pitfall ------------------------
+
+def _full(v: validate.Validation) -> list[tuple]:
+    return sorted((*r.key, r.source_shape, r.value or "") for r in v.report.results)
+
+
+def test_fast_engine_gives_pyshacls_results_on_the_project_and_every_invalid_fixture():
+    invalid = sorted((project.ROOT / FIXTURES / "invalid").glob("*.ttl"))
+    for files in ((), invalid):
+        fast = validate.validate_files(files, engine="fast")
+        reference = validate.validate_files(files, engine="pyshacl")
+        assert _full(fast) == _full(reference)
+        assert [(f.file, f.line, f.message, f.value) for f in fast.findings] == \
+            [(f.file, f.line, f.message, f.value) for f in reference.findings]
+    assert len(fast.report.results) > 100
+
+
+def test_data_folder_option(capsys, tmp_path):
+    (tmp_path / "a.ttl").write_text((project.ROOT / FIXTURES / "invalid" / "cluster-no-city-no-region.ttl")
+                                    .read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = run(capsys, "--data", str(tmp_path))
+    assert code == 1
+    assert out.endswith("a.ttl:13\n  Violation: Cap Digital has no city and no region: say where the cluster is "
+                        "(ckg:city or ckg:region)\n\n1 violation, 0 warnings in 1 node\n")
+
+
+def test_data_folder_without_turtle_is_refused(capsys, tmp_path):
+    code, _, err = run(capsys, "--data", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}: no *.ttl file in this folder" in err
+
+
+@pytest.mark.parametrize("engine", ["fast", "pyshacl"])
+def test_a_string_typed_explicitly_is_the_same_term(engine, tmp_path):
+    """RDF 1.1: "%" and "%"^^xsd:string are one term, for the loader and every engine
+    (sh:hasValue "%" of a funding share's unit)."""
+    text = (project.ROOT / FIXTURES / "valid").glob("*.ttl")
+    shares = [p for p in text if '"%"' in p.read_text(encoding="utf-8")]
+    assert shares, "a valid fixture with a funding share"
+    typed = tmp_path / "typed.ttl"
+    source = shares[0].read_text(encoding="utf-8").replace(
+        '"%"', '"%"^^<http://www.w3.org/2001/XMLSchema#string>')
+    typed.write_text(source, encoding="utf-8")
+    assert validate.validate_files([typed], engine=engine).report.results == []
+
+
+def test_line_index_finds_subjects_written_either_way(tmp_path):
+    path = tmp_path / "x.ttl"
+    path.write_text("@prefix ck: <https://w3id.org/clusterkg/id/> .\n\n"
+                    "ck:a ck:p ck:b .\n<https://w3id.org/clusterkg/id/c> ck:p ck:b .\n  ck:a ck:q 1 .\n",
+                    encoding="utf-8")
+    pf = graph.ParsedFile(graph.GraphFile.for_path(path), {"ck": "https://w3id.org/clusterkg/id/"})
+    index = validate.LineIndex([pf])
+    assert index.find("https://w3id.org/clusterkg/id/a") == (pf, 3)
+    assert index.find("https://w3id.org/clusterkg/id/c") == (pf, 4)
+    assert index.find("https://w3id.org/clusterkg/id/b") is None
+
+
+def test_progress_is_shown_on_a_terminal_only():
+    import io
+
+    from clusterkg.progress import progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    with progress("validating", stream=tty, interval=0) as say:
+        say("shape 1/2")
+    with progress("validating", stream=pipe, interval=0) as say:
+        say("shape 1/2")
+    assert "validating: shape 1/2 (" in tty.getvalue() and tty.getvalue().endswith("\r\x1b[K")
+    assert pipe.getvalue() == ""

@@ -155,8 +155,26 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+class _Reported(list):
+    """The measures, each also told to ``progress`` as soon as it is taken (a long
+    run that is stopped keeps what it measured)."""
+
+    def __init__(self, progress: Callable[[str], None]):
+        super().__init__()
+        self.progress = progress
+
+    def append(self, m: Measure) -> None:
+        super().append(m)
+        self.progress("measured " + json.dumps(asdict(m)))
+
+    def __iadd__(self, more):
+        for m in more:
+            self.append(m)
+        return self
+
+
 def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Measure]:
-    out: list[Measure] = []
+    out: list[Measure] = _Reported(progress)
     for size in plan.sizes:
         folder = plan.cache / f"synthetic-{size}-faults-{plan.faults}"
         if not (folder / "clusters.ttl").exists():

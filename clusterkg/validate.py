@@ -33,6 +33,13 @@ results (a place without a Wikidata link) are reported but do not fail, as in
 exit code of ``clusterkg validate`` follows it: 0 conforms, 1 violations, 2 an
 input could not be read.
 
+Engine
+------
+``fast`` by default (:mod:`clusterkg.fastshacl`): it validates the store that
+:func:`load` filled, with no copy; ``pyshacl`` and ``topbraid`` get rdflib copies.
+The file and line of each finding come from one :class:`LineIndex` per
+validation, the labels from one query.
+
 For other commands: :func:`validate_store` / :func:`conforms` validate what an
 embedded store holds (``clusterkg load --validate``).
 """

@@ -323,3 +323,25 @@ def test_unreachable_endpoint_exits_4(run):
     assert (code, out) == (4, "")
     assert err.startswith(f"error: SPARQL endpoint {url} failed: ")
     assert "Connection refused" in err
+
+
+# --- paging and the user's own data -------------------------------------------------------
+
+def test_limit_and_offset_page_the_rows_in_the_querys_order(run):
+    code, whole, _ = run("clusters", "--format", "csv")
+    assert code == 0
+    rows = whole.splitlines()
+    code, page, _ = run("clusters", "--format", "csv", "--limit", "2", "--offset", "1")
+    assert code == 0
+    assert page.splitlines() == [rows[0], *rows[2:4]]
+
+
+def test_data_folder_is_queried_with_the_ontology(capsys, tmp_path):
+    (tmp_path / "mine.ttl").write_text(
+        "@prefix ckg: <https://w3id.org/clusterkg/ontology#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://example.org/c> a ckg:CompetitivenessCluster ; rdfs:label \"Mine\"@en .\n", encoding="utf-8")
+    code = cli.main(["query", "clusters", "--data", str(tmp_path), "--format", "csv"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert out.splitlines()[1:] == ["https://example.org/c,Mine,competitiveness cluster,,,,,,"]

@@ -576,7 +576,7 @@ def _remote_ask(endpoint: Any, text: str) -> bool:
 
 def _url(endpoint: Any) -> str:
     from . import remote
-    return remote.client_for(endpoint).client.endpoints.query if not isinstance(endpoint, str) else endpoint
+    return remote.client_for(endpoint).client.endpoints.query
 
 
 def run_remote(endpoint: Any, text: str) -> tuple[tuple[str, ...], list[tuple]]:

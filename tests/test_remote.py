@@ -683,3 +683,38 @@ def test_graph_iris_are_bound_as_iris_never_pasted():
     assert "VALUES ?graph { <http://example.org/g> }" in query
     with pytest.raises(ValueError):
         remote.fill_graphs(internal_query("graph-triple-counts"), ["http://x> } } DROP ALL ; #"])
+
+
+# --- readers see all old or all new ----------------------------------------------------
+
+
+class SwitchingClient:
+    """A client whose catalogue a load switches while the first query runs."""
+
+    def __init__(self):
+        self.catalogues = [{"g": "g/v/1"}, {"g": "g/v/2"}, {"g": "g/v/2"}]
+        self.datasets = []
+        self.endpoints = remote.Endpoints.for_server("http://example.invalid")
+
+    def catalogue(self, what="reading the catalogue"):
+        return self.catalogues.pop(0)
+
+    def results(self, query, *, dataset=None, what="query", timeout=None):
+        self.datasets.append(list(dataset))
+        return {"head": {"vars": []}, "results": {"bindings": []}}
+
+
+def test_a_query_that_ran_across_a_switch_runs_again_on_the_new_versions():
+    client = SwitchingClient()
+    remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
+    assert client.datasets == [["g/v/1"], ["g/v/2"]]
+    assert client.catalogues == []
+
+
+def test_a_query_that_keeps_running_across_switches_is_refused():
+    client = SwitchingClient()
+    client.catalogues = [{"g": f"g/v/{i}"} for i in range(5)]
+    with pytest.raises(remote.RemoteError) as info:
+        remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
+    assert str(info.value) == ("query: the graphs on http://example.invalid/query were switched by a load during each "
+                               "of 3 attempts; try again")

@@ -299,12 +299,18 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
 @click.option("--lock-expiry", type=click.FloatRange(min=1), default=600.0, show_default=True,
               help="Seconds after which this load's lock may be broken if it stops renewing it (renewed "
                    "after each file).")
+@click.option("--virtuoso-bulk", "bulk_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Virtuoso on this machine: upload with its bulk loader (isql ld_dir/rdf_loader_run) through "
+                   "this folder, which must be in the server's DirsAllowed.")
+@click.option("--isql", default="127.0.0.1:1111", show_default=True, metavar="HOST:PORT",
+              help="With --virtuoso-bulk: Virtuoso's SQL port.")
 @click.option("--validate/--no-validate", default=True, show_default=True,
               help="Refuse data that does not conform to the SHACL shapes.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
              gsp_url: str | None, auth: str | None, timeout: float, upload: str, retries: int,
-             lock_wait: float, lock_expiry: float, validate: bool, files: tuple[Path, ...]) -> None:
+             lock_wait: float, lock_expiry: float, bulk_dir: Path | None, isql: str, validate: bool,
+             files: tuple[Path, ...]) -> None:
     """Load the ontology and the data into a SPARQL server, one named graph per file.
 
     FILES are Turtle files to load instead of the project's data (the ontology is
@@ -327,8 +333,9 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
         with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout,
                            retries) as client, progress:
             shown = remote.LoadProgress(progress)
+            bulk = remote.VirtuosoBulk(bulk_dir, isql) if bulk_dir else None
             report = remote.load(gfs, client, validate=validate, upload=upload, lock_wait=lock_wait,
-                                 lock_expiry=lock_expiry, on_phase=shown.on_phase,
+                                 lock_expiry=lock_expiry, bulk=bulk, on_phase=shown.on_phase,
                                  wrap_upload=shown.wrap_upload if err_console.is_terminal else None)
     except graph.LoadError as e:
         raise CliError(f"{e} (nothing was sent)", EXIT_INPUT) from None

@@ -86,6 +86,39 @@ def test_what_an_interrupted_load_left_is_dropped_by_the_next(virtuoso, dba, cap
     assert sorted(version_graphs(virtuoso.query_url)) == sorted(catalogue(virtuoso.query_url).values())
 
 
+def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
+    """The server reads the files itself (isql ld_dir / rdf_loader_run), then the same switch."""
+    expected = expected_counts()
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    assert code == 0, err
+    assert current_counts(virtuoso.query_url) == expected
+    for gf in graph.project_files()[:2]:
+        assert to_isomorphic(current_triples(virtuoso.query_url, gf.graph)) == to_isomorphic(file_graph(gf.path))
+    assert not list(virtuoso.directory.glob("clusterkg-*.nt"))  # the files are removed
+
+
+def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, capsys, tmp_path):
+    before = catalogue(virtuoso.query_url)
+    missing = tmp_path / "not-there"
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(missing), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    assert code == 4
+    assert f"cannot write {missing}/clusterkg-" in err and "for the bulk loader: No such file or directory" in err, err
+    assert catalogue(virtuoso.query_url) == before
+    assert lock_claims(virtuoso.query_url) == []
+
+
+def test_a_wrong_isql_port_is_an_error(virtuoso, dba, capsys):
+    from clusterkg.server import free_port
+    port = free_port()
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{port}")
+    assert code == 4
+    assert f"isql 127.0.0.1:{port} failed: " in err, err
+    assert lock_claims(virtuoso.query_url) == []
+
+
 @pytest.mark.parametrize("kill_phase, delay", [("upload", 0.0), ("switch", 0.005), ("switched", 0.0)])
 def test_virtuoso_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path_factory, kill_phase, delay):
     """A private Virtuoso of its own, SIGKILLed during a load, restarted on the same database."""

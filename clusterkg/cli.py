@@ -299,6 +299,8 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
 @click.option("--lock-expiry", type=click.FloatRange(min=1), default=600.0, show_default=True,
               help="Seconds after which this load's lock may be broken if it stops renewing it (renewed "
                    "after each file).")
+@click.option("--graph", "graph_name", metavar="IRI",
+              help="With one FILE: the graph to load it into (default: from the file name).")
 @click.option("--virtuoso-bulk", "bulk_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Virtuoso on this machine: upload with its bulk loader (isql ld_dir/rdf_loader_run) through "
                    "this folder, which must be in the server's DirsAllowed.")
@@ -309,8 +311,8 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
              gsp_url: str | None, auth: str | None, timeout: float, upload: str, retries: int,
-             lock_wait: float, lock_expiry: float, bulk_dir: Path | None, isql: str, validate: bool,
-             files: tuple[Path, ...]) -> None:
+             lock_wait: float, lock_expiry: float, graph_name: str | None, bulk_dir: Path | None, isql: str,
+             validate: bool, files: tuple[Path, ...]) -> None:
     """Load the ontology and the data into a SPARQL server, one named graph per file.
 
     FILES are Turtle files to load instead of the project's data (the ontology is
@@ -330,6 +332,14 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
                         disable=not err_console.is_terminal)
     try:
         gfs = remote.files_with_ontology(files) if files else graph.project_files()
+        if graph_name is not None:
+            if len(files) != 1:
+                raise click.UsageError("--graph names the graph of exactly one FILE")
+            try:
+                remote.iri(graph_name)
+            except ValueError as e:
+                raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
+            gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
         with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout,
                            retries) as client, progress:
             shown = remote.LoadProgress(progress)

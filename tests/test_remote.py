@@ -718,3 +718,14 @@ def test_a_query_that_keeps_running_across_switches_is_refused():
         remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
     assert str(info.value) == ("query: the graphs on http://example.invalid/query were switched by a load during each "
                                "of 3 attempts; try again")
+
+
+def test_graph_option_names_the_graph_of_one_file(oxigraph, capsys, tmp_path):
+    path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1 .\n")
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate",
+                         "--graph", "http://example.org/graph/mine", str(path))
+    assert code == 0, err
+    assert current_counts(oxigraph.query_url)["http://example.org/graph/mine"] == 1
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri",
+                         str(path))
+    assert code == 64 and "--graph not an iri: not an IRI" in err, err

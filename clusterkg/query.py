@@ -39,7 +39,7 @@ Binding, never pasting
     * on the embedded store, terms go to ``Store.query(substitutions=...)``
       (SEP-0007; pyoxigraph requires a SELECT to project the variables it
       substitutes, so every parameter is also a result column);
-    * a remote endpoint has no binding API (SPARQLWrapper sends text), so the
+    * a remote endpoint has no binding API (the SPARQL protocol carries text), so the
       terms are written as one row of an inline ``VALUES (?p1 ?p2) { (t1 t2) }``
       block built from ``str()`` of the pyoxigraph terms, which is their
       N-Triples form with every special character escaped (an IRI cannot hold

@@ -74,6 +74,42 @@ def data_arguments(fn):
     return click.argument("files", nargs=-1, type=click.Path(path_type=Path))(fn)
 
 
+# --- the one way to name a SPARQL server (load, query, stats) -------------------
+
+def endpoint_options(required: bool, timeout: float, timeout_help: str):
+    """``--endpoint URL --server KIND`` (or explicit URLs), ``--auth``, ``--timeout``."""
+    def decorate(f):
+        for option in reversed([
+            click.option("--endpoint", required=required, metavar="URL",
+                         help="Base URL of a SPARQL server (http://host:7878 for Oxigraph, http://host:8890 "
+                              "for Virtuoso; the SPARQL endpoint itself with --server generic)."),
+            click.option("--server", "server_kind", type=click.Choice(["oxigraph", "virtuoso", "generic"]),
+                         default="oxigraph", show_default=True,
+                         help="Which endpoints the server has under --endpoint."),
+            click.option("--query-url", metavar="URL", help="SPARQL query endpoint (default: from --server)."),
+            click.option("--update-url", metavar="URL", help="SPARQL Update endpoint (default: from --server)."),
+            click.option("--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (default: from --server)."),
+            click.option("--auth", type=click.Choice(["basic", "digest"]),
+                         help="HTTP authentication for the credentials of CLUSTERKG_USER / CLUSTERKG_PASSWORD "
+                              "or netrc (default: digest for virtuoso, else basic)."),
+            click.option("--timeout", type=click.FloatRange(min=0.1), default=timeout, show_default=True,
+                         help=timeout_help),
+        ]):
+            f = option(f)
+        return f
+    return decorate
+
+
+def remote_client(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
+                  gsp_url: str | None, auth: str | None, timeout: float, retries: int = 2):
+    """The remote layer's client for the endpoint options."""
+    from . import remote
+    endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url,
+                                            gsp=gsp_url)
+    return remote.SparqlClient(endpoints, timeout=timeout, retries=retries,
+                               auth=remote.make_auth(auth or endpoints.profile.auth, endpoints.update))
+
+
 @click.group()
 @click.version_option(package_name="clusterkg")
 def cli() -> None:
@@ -82,28 +118,46 @@ def cli() -> None:
 
 @cli.command()
 @data_arguments
-def stats(files: tuple[Path, ...], data_dir: Path | None) -> None:
+@endpoint_options(False, 60.0, "Seconds each request to the server may take in all.")
+def stats(files: tuple[Path, ...], data_dir: Path | None, endpoint: str | None, server_kind: str,
+          query_url: str | None, update_url: str | None, gsp_url: str | None, auth: str | None,
+          timeout: float) -> None:
     """Print triples per named graph and instances per class.
 
     FILES are Turtle files to count instead of the project's data (the ontology
-    is always loaded).
+    is always loaded). With --endpoint: the graphs loaded on that server.
     """
-    store = load_store(data_files(files, data_dir))
+    files = data_files(files, data_dir)
     per_graph = Table(title="Triples per graph")
     per_graph.add_column("graph")
     per_graph.add_column("triples", justify="right")
-    total = 0
-    for row in store.query(internal_query("triples-per-graph")):
-        n = int(row["triples"].value)
-        total += n
-        per_graph.add_row(row["graph"].value, str(n))
-    per_graph.add_row("[bold]total[/]", f"[bold]{total}[/]")
-    console.print(per_graph)
     per_class = Table(title="Instances per class")
     per_class.add_column("class")
     per_class.add_column("instances", justify="right")
-    for row in store.query(internal_query("instances-per-class")):
-        per_class.add_row(project.shorten(row["class"].value), row["instances"].value)
+    if endpoint:
+        from . import remote
+        if files:
+            raise click.UsageError("give FILES or --endpoint, not both")
+        try:
+            with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout) as client:
+                reader = remote.Reader(client)
+                graphs = sorted(reader.counts().items())
+                classes = [(b["class"]["value"], b["instances"]["value"])
+                           for b in reader.results(internal_query("instances-per-class"))["results"]["bindings"]]
+        except remote.RemoteError as e:
+            raise CliError(str(e), EXIT_REMOTE) from None
+    else:
+        store = load_store(files)
+        graphs = [(row["graph"].value, int(row["triples"].value))
+                  for row in store.query(internal_query("triples-per-graph"))]
+        classes = [(row["class"].value, row["instances"].value)
+                   for row in store.query(internal_query("instances-per-class"))]
+    for name, n in graphs:
+        per_graph.add_row(name, str(n))
+    per_graph.add_row("[bold]total[/]", f"[bold]{sum(n for _, n in graphs)}[/]")
+    console.print(per_graph)
+    for cls, n in classes:
+        per_class.add_row(project.shorten(cls), n)
     console.print(per_class)
 
 
@@ -258,59 +312,65 @@ def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_
 
 
 @cli.command("load")
-@click.option("--endpoint", required=True, metavar="URL",
-              help="Base URL of the server (http://host:7878 for Oxigraph, http://host:8890 for "
-                   "Virtuoso; the SPARQL endpoint itself with --server generic).")
-@click.option("--server", "server_kind", type=click.Choice(["oxigraph", "virtuoso", "generic"]),
-              default="oxigraph", show_default=True, help="Which endpoints the server has under --endpoint.")
-@click.option("--query-url", metavar="URL", help="SPARQL query endpoint (default: from --server).")
-@click.option("--update-url", metavar="URL", help="SPARQL Update endpoint (default: from --server).")
-@click.option("--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (default: from --server).")
+@endpoint_options(True, 120.0, "Seconds each request to the server may take in all (with its retries).")
 @click.option("--upload", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
-              help="Write the staging graphs by Graph Store PUT, or by SPARQL Update (INSERT DATA).")
-@click.option("--auth", type=click.Choice(["basic", "digest"]),
-              help="HTTP authentication for the credentials of CLUSTERKG_USER / CLUSTERKG_PASSWORD "
-                   "or netrc (default: digest for virtuoso, else basic).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
-              help="Seconds to wait for each answer.")
-@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
-              help="Retries, with exponential backoff, on connection errors and 5xx answers.")
+              help="Write the new versions by Graph Store PUT, or by SPARQL Update (INSERT DATA).")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
+              help="Retries of requests that are safe to repeat, on connection errors and 502/503/504.")
+@click.option("--lock-wait", type=click.FloatRange(min=0), default=120.0, show_default=True,
+              help="Seconds to wait while another load holds the server's load lock.")
+@click.option("--lock-expiry", type=click.FloatRange(min=1), default=600.0, show_default=True,
+              help="Seconds after which this load's lock may be broken if it stops renewing it (renewed "
+                   "after each file).")
+@click.option("--graph", "graph_name", metavar="IRI",
+              help="With one FILE: the graph to load it into (default: from the file name).")
+@click.option("--virtuoso-bulk", "bulk_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Virtuoso on this machine: upload with its bulk loader (isql ld_dir/rdf_loader_run) through "
+                   "this folder, which must be in the server's DirsAllowed.")
+@click.option("--isql", default="127.0.0.1:1111", show_default=True, metavar="HOST:PORT",
+              help="With --virtuoso-bulk: Virtuoso's SQL port.")
 @click.option("--validate/--no-validate", default=True, show_default=True,
               help="Refuse data that does not conform to the SHACL shapes.")
-@click.option("--purge-staging", is_flag=True,
-              help="First drop the staging graphs that interrupted loads left on the server.")
 @data_arguments
 def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
-             gsp_url: str | None, upload: str, auth: str | None, timeout: float, retries: int,
-             validate: bool, purge_staging: bool, files: tuple[Path, ...], data_dir: Path | None) -> None:
+             gsp_url: str | None, auth: str | None, timeout: float, upload: str, retries: int,
+             lock_wait: float, lock_expiry: float, graph_name: str | None, bulk_dir: Path | None, isql: str,
+             validate: bool, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Load the ontology and the data into a SPARQL server, one named graph per file.
 
     FILES are Turtle files to load instead of the project's data (the ontology is
-    always loaded). Each graph is replaced, never appended to: the files go into
-    staging graphs, then one SPARQL Update request switches them all, so a failure
-    leaves every graph all old or all new. The triples on the server are counted
-    and compared with what was sent. Credentials come from CLUSTERKG_USER and
-    CLUSTERKG_PASSWORD, or from ~/.netrc; CLUSTERKG_CA_BUNDLE names a CA bundle.
+    always loaded). Each file goes into a new version of its graph; one SPARQL
+    Update then switches the server's catalogue graph to the new versions, so
+    readers see every graph all old or all new, and old versions are dropped. A
+    load lock on the server keeps two loads from running together. Credentials
+    come from CLUSTERKG_USER and CLUSTERKG_PASSWORD, or from ~/.netrc;
+    CLUSTERKG_CA_BUNDLE names a CA bundle.
     """
     from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn,
                                TimeElapsedColumn, TransferSpeedColumn)
 
     from . import remote
     files = data_files(files, data_dir)
-    gfs = remote.files_with_ontology(files) if files else graph.project_files()
-    endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url,
-                                            gsp=gsp_url)
-    client = remote.SparqlClient(endpoints, timeout=timeout, retries=retries,
-                                 auth=remote.make_auth(auth or remote.PROFILES[server_kind].auth,
-                                                       endpoints.update))
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                         TransferSpeedColumn(), TimeElapsedColumn(), console=err_console, transient=True,
                         disable=not err_console.is_terminal)
     try:
-        with client, progress:
+        gfs = remote.files_with_ontology(files) if files else graph.project_files()
+        if graph_name is not None:
+            if len(files) != 1:
+                raise click.UsageError("--graph names the graph of exactly one FILE")
+            try:
+                remote.iri(graph_name)
+            except ValueError as e:
+                raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
+            gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
+        with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout,
+                           retries) as client, progress:
             shown = remote.LoadProgress(progress)
-            report = remote.load(gfs, client, validate=validate, upload=upload, purge_staging=purge_staging,
-                                 on_phase=shown.on_phase, wrap_upload=shown.wrap_upload)
+            bulk = remote.VirtuosoBulk(bulk_dir, isql) if bulk_dir else None
+            report = remote.load(gfs, client, validate=validate, upload=upload, lock_wait=lock_wait,
+                                 lock_expiry=lock_expiry, bulk=bulk, on_phase=shown.on_phase,
+                                 wrap_upload=shown.wrap_upload if err_console.is_terminal else None)
     except graph.LoadError as e:
         raise CliError(f"{e} (nothing was sent)", EXIT_INPUT) from None
     except remote.ValidationFailed as e:
@@ -325,12 +385,13 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
         table.add_row(gl.file.graph, str(gl.before), str(gl.after))
     console.print(table)
     console.print(f"loaded {report.triples} triples into {len(report.graphs)} graphs in "
-                  f"{report.seconds:.1f} s; counts on the server match what was sent", highlight=False)
-    if report.purged:
-        console.print(f"dropped {len(report.purged)} staging graphs left by interrupted loads", highlight=False)
-    if report.stale_staging:
-        err_console.print(f"warning: {len(report.stale_staging)} staging graphs left by interrupted loads "
-                          f"are on the server; `clusterkg load --purge-staging` drops them", highlight=False)
+                  f"{report.seconds:.1f} s (switched after {report.switched_after:.1f} s); counts on the server "
+                  f"match what was sent", highlight=False)
+    if report.broken_locks:
+        err_console.print(f"warning: broke the expired load lock of {', '.join(report.broken_locks)}",
+                          highlight=False)
+    if report.dropped:
+        console.print(f"dropped {len(report.dropped)} old versions of the graphs", highlight=False)
     for warning in report.warnings:
         err_console.print(f"warning: {warning}", highlight=False)
 
@@ -342,18 +403,21 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
               help="Address to listen on (127.0.0.1: this machine only).")
 @click.option("--write", is_flag=True, help="Read-write: accept SPARQL Update and Graph Store writes.")
 @click.option("--timeout", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Query timeout in seconds (Oxigraph's --timeout-s).")
+              help="Query timeout in seconds: a query not answered in full by then gets HTTP 504.")
+@click.option("--max-result-mb", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Largest answer in MB: a larger one gets HTTP 500 (add a LIMIT).")
 @click.option("--location", type=click.Path(file_okay=False, path_type=Path),
               help="Store directory to keep (default: a temporary one, removed on exit). The "
                    "project's graphs in it are replaced at each start; other graphs stay.")
 @data_arguments
-def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | None,
+def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: int, location: Path | None,
               files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Serve the graph as a SPARQL endpoint with the Oxigraph server; Ctrl-C stops it.
 
     Read-only unless --write; the default graph is the union of the named graphs
     (one per file). FILES are Turtle files to serve instead of the project's data
-    (the ontology is always served).
+    (the ontology is always served). A thin HTTP front forwards to Oxigraph and
+    sends only complete answers: 504 after --timeout, 500 above --max-result-mb.
     """
     import shutil
     import signal
@@ -368,21 +432,28 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | 
         location = scratch / "store"
     # Ctrl-C and SIGTERM stop the server, even where SIGINT was inherited as ignored.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    oxigraph = None
+    oxigraph = front = None
     try:
         try:
+            front = server.Front("http://127.0.0.1:0", host=host, port=port, timeout=timeout,
+                                 max_bytes=max_result_mb * 2**20)
             counts = server.write_store(location, gfs)
+        except server.FrontError as e:
+            raise CliError(str(e), EXIT_REMOTE) from None
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
         except OSError as e:
             raise CliError(f"cannot write the store at {location}: {e}", EXIT_INPUT) from None
-        oxigraph = server.OxigraphServer(location, host=host, port=port or None, read_only=not write,
-                                         union_default_graph=True, timeout_s=timeout)
+        # Oxigraph on a private loopback port, its own timeout after the front's.
+        oxigraph = server.OxigraphServer(location, read_only=not write, union_default_graph=True,
+                                         timeout_s=timeout + 5)
         try:
             oxigraph.start()
         except server.ServerError as e:
             raise CliError(str(e), EXIT_REMOTE) from None
-        for line in server.describe(oxigraph, counts, kept=scratch is None):
+        front.upstream = oxigraph.base_url
+        front.start()
+        for line in server.describe(oxigraph, counts, kept=scratch is None, front=front):
             click.echo(line)
         code = oxigraph.wait()
         raise CliError(f"the Oxigraph server stopped on its own (exit code {code})", EXIT_REMOTE)
@@ -391,6 +462,8 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | 
             oxigraph.stop()
         click.echo("stopped")
     finally:
+        if front is not None:
+            front.stop()
         if oxigraph is not None:
             oxigraph.stop()
         for sig, handler in previous.items():
@@ -409,14 +482,16 @@ def _interrupt(signum, frame):
               help="A parameter of the query (repeatable); see --list for each query's parameters.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
               show_default=True, help="table; csv or tsv (SPARQL 1.1 CSV/TSV results); json (SPARQL 1.1 JSON results).")
-@click.option("--endpoint", metavar="URL", help="Run on this SPARQL endpoint instead of the embedded store.")
+@endpoint_options(False, 60.0, "With --endpoint: seconds the server may take to answer each request.")
 @click.option("--list", "list_only", is_flag=True, help="List the canned queries and their parameters.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many rows (a page).")
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
               help="Skip this many rows first (with --limit: the next page).")
 @data_arguments
-def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, list_only: bool,
-              limit: int | None, offset: int, files: tuple[Path, ...], data_dir: Path | None) -> None:
+def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, server_kind: str,
+              query_url: str | None, update_url: str | None, gsp_url: str | None, auth: str | None,
+              timeout: float, list_only: bool, limit: int | None, offset: int, files: tuple[Path, ...],
+              data_dir: Path | None) -> None:
     """Run the canned SPARQL query NAME (queries/NAME.rq) on the graph.
 
     FILES (or --data DIR) are the Turtle files to query instead of the project's
@@ -424,8 +499,14 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
 
     Parameters are checked against their declared types (an IRI must name an
     instance of the declared class) and bound, never pasted into the query text.
+    With --endpoint, the query reads the project's graphs loaded on that server
+    (those its catalogue names), whatever its default graph is.
     """
     from . import query as q
+    from . import remote
+    if endpoint:
+        endpoint = remote.Reader(remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth,
+                                               timeout))
     try:
         if list_only:
             cat = q.catalogue()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
+from urllib.parse import quote
 
 import pyoxigraph as ox
 import rdflib
@@ -54,13 +55,15 @@ class GraphFile:
 
 def graph_iri(path: Path, root: Path = project.ROOT) -> str:
     """``<root>/data/clusters.ttl`` -> ``https://w3id.org/clusterkg/graph/data/clusters``;
-    a file outside the project is named by its ``file:`` URI."""
+    a file outside the project -> ``https://w3id.org/clusterkg/graph/user/<file name
+    without extension>`` (percent-encoded): a graph name never carries a local path.
+    The same rule for the embedded store and for servers."""
     resolved = path.resolve()
     try:
         relative = resolved.relative_to(root.resolve())
     except ValueError:
-        return resolved.as_uri()
-    return project.GRAPH_NS + relative.with_suffix("").as_posix()
+        return project.GRAPH_NS + "user/" + quote(resolved.stem, safe="-._~")
+    return project.GRAPH_NS + quote(relative.with_suffix("").as_posix(), safe="/-._~")
 
 
 def project_files(root: Path = project.ROOT, *, ontology: bool = True, data: bool = True) -> list[GraphFile]:

@@ -81,6 +81,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pyoxigraph as ox
 
 from . import project
+from .remote import RemoteError  # noqa: F401  (the one error of the remote layer, exit 4)
 from .sparql import internal_query, read_rq
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -102,10 +103,6 @@ PARAM_TYPES = ("iri", "string", "integer", "date")
 
 class QueryError(Exception):
     """A query name or parameter value was refused (the CLI exits with 3)."""
-
-
-class RemoteError(Exception):
-    """A SPARQL endpoint failed, refused or answered something unexpected (exit 4)."""
 
 
 class HeaderError(Exception):
@@ -575,40 +572,38 @@ def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Any] | None 
     return columns, [tuple(solution) for solution in solutions]
 
 
-def _sparqlwrapper(endpoint: str, text: str) -> Any:
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
-    sw = SPARQLWrapper(endpoint)
-    sw.setQuery(text)
-    sw.setMethod(POST)
-    sw.setReturnFormat(JSON)
-    sw.setTimeout(60)
-    try:
-        data = sw.query().convert()
-    except SPARQLWrapperException as e:
-        raise RemoteError(f"SPARQL endpoint {endpoint} refused the query: {str(e).strip()}") from None
-    except (OSError, ValueError) as e:  # URLError, HTTPError, timeouts, bad JSON
-        raise RemoteError(f"SPARQL endpoint {endpoint} failed: {e}") from None
-    if not isinstance(data, dict):
-        raise RemoteError(f"SPARQL endpoint {endpoint} did not answer SPARQL JSON results")
-    return data
+# -------------------------------------------------------- remote execution
+# A remote endpoint is a URL (a SPARQL query endpoint, ``--server generic``) or a
+# clusterkg.remote.Reader (what ``--endpoint``/``--server`` make): the query reads
+# exactly the project's graphs named by the server's catalogue (see clusterkg.remote).
 
 
-def _remote_ask(endpoint: str, text: str) -> bool:
-    data = _sparqlwrapper(endpoint, text)
+def _remote_results(endpoint: Any, text: str) -> dict:
+    """SPARQL JSON results of ``text`` on the project's graphs at ``endpoint``."""
+    from . import remote
+    return remote.client_for(endpoint).results(text, what="query")
+
+
+def _remote_ask(endpoint: Any, text: str) -> bool:
+    data = _remote_results(endpoint, text)
     if not isinstance(data.get("boolean"), bool):
-        raise RemoteError(f"SPARQL endpoint {endpoint} did not answer an ASK query with a boolean")
+        raise RemoteError(f"SPARQL endpoint {_url(endpoint)} did not answer an ASK query with a boolean")
     return data["boolean"]
 
 
-def run_remote(endpoint: str, text: str) -> tuple[tuple[str, ...], list[tuple]]:
-    """A SELECT on a remote endpoint (its default graph), as pyoxigraph terms."""
-    data = _sparqlwrapper(endpoint, text)
+def _url(endpoint: Any) -> str:
+    from . import remote
+    return remote.client_for(endpoint).client.endpoints.query
+
+
+def run_remote(endpoint: Any, text: str) -> tuple[tuple[str, ...], list[tuple]]:
+    """A SELECT on the project's graphs at a remote endpoint, as pyoxigraph terms."""
+    data = _remote_results(endpoint, text)
     try:
         columns = tuple(data["head"]["vars"])
         rows = [tuple(_json_term(b.get(c)) for c in columns) for b in data["results"]["bindings"]]
-    except (KeyError, TypeError, ValueError) as e:
-        raise RemoteError(f"SPARQL endpoint {endpoint} answered malformed JSON results: {e}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise RemoteError(f"SPARQL endpoint {_url(endpoint)} answered malformed JSON results: {e}") from None
     return columns, rows
 
 

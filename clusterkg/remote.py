@@ -1,75 +1,89 @@
-"""Push the ontology and the data into a SPARQL server, one named graph per file.
+"""Talk to a SPARQL server: the one remote layer of the package.
 
-How a load goes (``clusterkg load``, :func:`load`)
--------------------------------------------------
-1. Every file is parsed and checked locally (:func:`clusterkg.graph.build_store`),
-   then, unless ``validate=False``, checked against the SHACL shapes. A bad file
-   stops the load here: nothing has been sent.
-2. The server is asked how many triples the target graphs hold (this also checks
-   that it answers SPARQL at all).
-3. Each file's triples go into a **staging graph** of their own
-   (``https://w3id.org/clusterkg/staging/<run>/<n>``) by the Graph Store Protocol
-   (``PUT``, which replaces, so a retried request never duplicates anything; on
-   Oxigraph with ``no_transaction``, its fast bulk loader) or, for servers without
-   it, by one SPARQL Update request per file. What is sent is the file's triples
-   as pyoxigraph parsed them, serialized as N-Triples (which is also Turtle): no
-   prefixes, no relative IRIs, so the server cannot read them differently.
-4. The triples in each staging graph are counted on the server and compared with
-   what was sent.
-5. **One** SPARQL Update request holds one ``COPY GRAPH <staging> TO <target>``
-   per file, joined by ``;``. A server runs one update request as one transaction
-   (Oxigraph: one RocksDB transaction; Virtuoso commits once, at the end of the
-   request), so after a failure at any point every target graph is either all
-   old or all new, and all of them switch together.
-6. The staging graphs are dropped, and the target graphs counted again.
+Every command that works on a server (``load``, ``query``, ``stats``) names it
+the same way: ``--endpoint BASE_URL --server oxigraph|virtuoso|generic``, or
+explicit ``--query-url`` / ``--update-url`` / ``--gsp-url`` (:class:`Endpoints`).
+One HTTP client (``requests``, :class:`SparqlClient`), one error type
+(:class:`RemoteError`) whose message names the URL, the HTTP status and the
+server's own text (decoded, shortened).
 
-Why stage and switch rather than ``PUT`` each file into its graph: a ``PUT`` is
-atomic for one graph at best (and not at all with Oxigraph's bulk loader), so a
-server killed between two files would leave the graphs from two different
-versions of the project. Why ``COPY`` and not ``MOVE``: on Oxigraph ``MOVE`` costs
-a second pass (it also deletes the source inside the transaction); with ``COPY``
-the switch only drops the old target and adds the new triples, and the staging
-graph is dropped afterwards, outside the critical request. The price is that the
-switch is a transactional write of every triple (Oxigraph 0.5 on two cores,
-300,000 triples: 27 s into empty graphs, 47 s when the old triples are deleted
-too), against 4 s for the bulk-loaded staging upload. When a failure leaves
-staging graphs behind (the server died), they are never seen as target graphs;
-``--purge-staging`` drops them later. While a load runs, a server that serves
-the union of its graphs as default graph shows the staging graphs in it.
+The catalogue: which graphs a reader reads
+------------------------------------------
+A load never writes into the graph a reader reads. Each file goes into a new
+**version** of its graph, ``<graph>/v/<UTC time>-<uuid>``, and one small
+**catalogue** graph, ``https://w3id.org/clusterkg/catalogue``, names the current
+version of every graph (``<graph> ckc:current <version>``). Readers read the
+catalogue first, then send their query with those versions as its dataset
+(SPARQL 1.1 protocol: ``default-graph-uri`` and ``named-graph-uri``), so that
+the rows are the same on the embedded store, a plain ``oxigraph serve`` (whose
+default graph is empty), ``clusterkg serve`` and Virtuoso (whose system graphs
+are left out); after the query they read the catalogue again, and run the query
+again if a load switched it meanwhile (:class:`Reader`).
 
-HTTP: ``requests``, a timeout on every call, bounded retries with exponential
-backoff on connection errors and 5xx answers (the switch is retried only when the
-connection could not be made, since it is not idempotent), credentials from the
-environment (``CLUSTERKG_USER`` / ``CLUSTERKG_PASSWORD``) or a netrc file, HTTP
-basic or digest authentication, certificates verified (``CLUSTERKG_CA_BUNDLE``,
-or requests' own ``REQUESTS_CA_BUNDLE``, names a CA bundle). Every failure is a
-:class:`RemoteError` naming the URL.
+How a load goes (:func:`load`)
+------------------------------
+1. Every file is parsed and checked locally, and by default validated: a bad
+   file stops the load before any request.
+2. The **load lock** (graph ``…/catalogue/lock``) is taken with a conditional
+   update (insert a claim if there is none), then read back: a loader that does
+   not see itself as the only claimant withdraws and tries again, so two loads
+   never run together. A loader waits for a held lock up to ``lock_wait``
+   seconds, then is refused with a message naming the holder. A claim carries
+   an expiry (``lock_expiry`` seconds, renewed after each file): the claim of a
+   loader that died is broken once it has expired.
+3. Each file's triples go into a new version graph by one Graph Store ``PUT``
+   (on Oxigraph with ``no_transaction``, its bulk loader) or, for servers
+   without a Graph Store, one SPARQL Update. A ``PUT`` of a fresh graph is
+   idempotent, so it is retried on connection errors and 5xx answers.
+4. The triples of each version are counted on the server and compared with what
+   was sent.
+5. **One** update request (``catalogue-switch.ru``) switches the catalogue to
+   the new versions, only while the loader still holds the lock: one transaction,
+   so readers see all old or all new. It is never retried once sent.
+6. The versions that interrupted loads left are dropped, and the lock is
+   released; then the replaced versions are dropped (nobody writes them, and a
+   reader that had read the old catalogue reads again, see :class:`Reader`), so
+   that the next load does not wait for it: deleting triples is the slowest
+   step on Oxigraph (a transaction per graph), slower than loading them.
+
+HTTP: a connect timeout and a read timeout on every request, and a deadline
+for each call including its retries (``timeout``): a server that accepts the
+connection and never answers costs ``timeout`` seconds, not minutes. Retries
+(with exponential backoff, within the deadline) only for requests that are safe
+to repeat, on connection errors and 502/503/504; a request that timed out is not
+repeated. Credentials from ``CLUSTERKG_USER`` / ``CLUSTERKG_PASSWORD`` or a
+netrc file, HTTP basic or digest; certificates verified (``CLUSTERKG_CA_BUNDLE``
+names a CA bundle).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import http.client
 import importlib
 import io
 import os
+import random
 import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from requests.utils import get_netrc_auth
-from urllib3.util.retry import Retry
 
 from . import graph, project
 from .sparql import internal_query, read_rq
 
-#: Where staging graphs live; never a graph of the project (those are under graph/).
+CATALOGUE_GRAPH = project.BASE + "catalogue"
+LOCK_GRAPH = CATALOGUE_GRAPH + "/lock"
+#: Graphs older releases staged their uploads in; dropped as leftovers.
 STAGING_NS = project.BASE + "staging/"
+VERSION_RE = re.compile(r"/v/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{32}$")
 
 USER_ENV = "CLUSTERKG_USER"
 PASSWORD_ENV = "CLUSTERKG_PASSWORD"
@@ -78,6 +92,7 @@ CA_BUNDLE_ENV = "CLUSTERKG_CA_BUNDLE"
 SPARQL_JSON = "application/sparql-results+json"
 #: N-Triples is a subset of Turtle; Virtuoso's Graph Store refuses application/n-triples.
 UPLOAD_TYPE = "text/turtle"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 
 class RemoteError(Exception):
@@ -108,20 +123,21 @@ class ServerProfile:
     #: Extra Graph Store parameters for a fast upload into a fresh graph.
     gsp_params: tuple[tuple[str, str], ...] = ()
     auth: str = "basic"
-    #: The query that finds staging graphs left behind (queries/internal/NAME.rq).
-    staging_query: str = "staging-graphs"
+    #: The query that lists version graphs (queries/internal/NAME.rq).
+    versions_query: str = "version-graphs"
 
 
 PROFILES: dict[str, ServerProfile] = {
     # Oxigraph: /query, /update, /store?graph=…; no_transaction = bulk loader.
     "oxigraph": ServerProfile("query", "update", "store", "graph", (("no_transaction", ""),),
-                              staging_query="staging-graph-names"),
+                              versions_query="version-graph-names"),
     # Virtuoso: public /sparql for queries; updates and the Graph Store behind digest auth.
     "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), "digest"),
     # Any SPARQL 1.1 server whose query and update endpoint is the URL itself;
     # give --gsp-url for its Graph Store, or the load goes through SPARQL Update.
     "generic": ServerProfile("", "", None),
 }
+SERVERS = tuple(PROFILES)
 
 
 @dataclass(frozen=True)
@@ -152,8 +168,10 @@ class Endpoints:
 
 # --- SPARQL text ---------------------------------------------------------------
 
-_VALUES_RE = re.compile(r"VALUES\s+\?graph\s*\{\s*\}")
+_VALUES_RE = re.compile(r"VALUES\s+(\?\w+|\((?:\s*\?\w+)+\s*\))\s*\{\s*\}")
 _PARAM_RE = re.compile(r"<urn:clusterkg:param:([a-z]+)>")
+
+Term = ox.NamedNode | ox.Literal
 
 
 def iri(value: str) -> str:
@@ -161,25 +179,51 @@ def iri(value: str) -> str:
     return str(ox.NamedNode(value))
 
 
+def _term_text(value: str | Term) -> str:
+    return str(value) if isinstance(value, (ox.NamedNode, ox.Literal)) else iri(value)
+
+
+def fill_values(query: str, **blocks: Sequence) -> str:
+    """Fill the query's empty ``VALUES`` blocks: ``graph=[iri, …]`` fills ``VALUES ?graph { }``,
+    ``graph_version=[(iri, iri), …]`` fills ``VALUES (?graph ?version) { }``. Values are
+    IRIs (str, checked) or pyoxigraph terms, written by pyoxigraph; every block of the
+    text must be filled, each exactly once."""
+    filled: set[str] = set()
+
+    def sub(m: re.Match) -> str:
+        names = re.findall(r"\?(\w+)", m.group(1))
+        key = "_".join(names)
+        if key not in blocks:
+            raise ValueError(f"no values given for the empty block VALUES {m.group(1)}")
+        filled.add(key)
+        rows = blocks[key]
+        if len(names) == 1:
+            return f"VALUES ?{names[0]} {{ {' '.join(_term_text(v) for v in rows)} }}"
+        body = " ".join("(" + " ".join(_term_text(v) for v in row) + ")" for row in rows)
+        return f"VALUES ({' '.join('?' + n for n in names)}) {{ {body} }}"
+
+    text = _VALUES_RE.sub(sub, strip_comments(query))
+    if filled != set(blocks):
+        raise ValueError(f"the query has no empty VALUES block for {sorted(set(blocks) - filled)}")
+    return text
+
+
 def fill_graphs(query: str, graphs: Iterable[str]) -> str:
     """Fill the query's empty ``VALUES ?graph { }`` block with these graph IRIs."""
-    rows = " ".join(iri(g) for g in graphs)
-    filled, n = _VALUES_RE.subn(lambda _m: f"VALUES ?graph {{ {rows} }}", strip_comments(query))
-    if n != 1:
-        raise ValueError("the query has no single empty `VALUES ?graph { }` block")
-    return filled
+    return fill_values(query, graph=list(graphs))
 
 
-def fill_params(update: str, **graphs: str) -> str:
-    """Replace ``<urn:clusterkg:param:NAME>`` placeholders by graph IRIs."""
+def fill_params(update: str, **values: str | Term) -> str:
+    """Replace ``<urn:clusterkg:param:NAME>`` placeholders by terms (an IRI given as
+    str, or a pyoxigraph term), written by pyoxigraph."""
     def sub(m: re.Match) -> str:
-        return iri(graphs[m.group(1)])
+        return _term_text(values[m.group(1)])
     return _PARAM_RE.sub(sub, strip_comments(update))
 
 
 def strip_comments(text: str) -> str:
-    """The query without its header comment lines (some clients, SPARQLWrapper among
-    them, guess the query type from the first keyword they see, comments included)."""
+    """The query without its header comment lines (some clients guess the query
+    type from the first keyword they see, comments included)."""
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")).strip()
 
 
@@ -195,11 +239,6 @@ def join_updates(operations: Iterable[str]) -> str:
 def drop_graphs_update(graphs: Iterable[str]) -> str:
     template = internal_update("drop-graph")
     return join_updates(fill_params(template, graph=g) for g in graphs)
-
-
-def switch_update(pairs: Iterable[tuple[str, str]]) -> str:
-    template = internal_update("copy-graph")
-    return join_updates(fill_params(template, staging=s, target=t) for s, t in pairs)
 
 
 _DATA_SLOT = "{ GRAPH <urn:clusterkg:param:graph> { } }"
@@ -220,6 +259,16 @@ def local_counts(store: ox.Store, graphs: Sequence[str]) -> dict[str, int]:
     for row in store.query(fill_graphs(internal_query("graph-triple-counts"), graphs)):
         counts[row["graph"].value] = int(row["triples"].value)
     return counts
+
+
+def version_iri(graph_iri: str, now: dt.datetime | None = None) -> str:
+    """A new version of a graph: ``<graph>/v/<UTC time>-<uuid>`` (sorts by time)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return f"{graph_iri}/v/{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex}"
+
+
+def is_version(graph_iri: str) -> bool:
+    return bool(VERSION_RE.search(graph_iri)) or graph_iri.startswith(STAGING_NS)
 
 
 # --- credentials and HTTP ------------------------------------------------------
@@ -248,41 +297,31 @@ def ca_bundle() -> str | bool:
     return os.environ.get(CA_BUNDLE_ENV) or True
 
 
-class SparqlClient:
-    """Queries, updates and Graph Store uploads against one server."""
+RETRY_STATUSES = frozenset({502, 503, 504})
 
-    def __init__(self, endpoints: Endpoints, *, auth: AuthBase | None = None, timeout: float = 300.0,
-                 connect_timeout: float = 5.0, retries: int = 3, backoff: float = 0.5,
+
+class SparqlClient:
+    """Queries, updates and Graph Store uploads against one server.
+
+    ``timeout``: seconds each call may take in all (its attempts, their answers
+    and the pauses between them); ``connect_timeout``: seconds to open a
+    connection; ``retries``: further attempts of a call that is safe to repeat.
+    """
+
+    def __init__(self, endpoints: Endpoints, *, auth: AuthBase | None = None, timeout: float = 60.0,
+                 connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5,
                  verify: str | bool | None = None):
         self.endpoints = endpoints
         self.auth = auth
-        self.timeout = (connect_timeout, timeout)
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
         self.retries = retries
+        self.backoff = backoff
         self.verify = ca_bundle() if verify is None else verify
-        statuses = (500, 502, 503, 504)
-        # Safe requests (queries, PUT of a staging graph, DROP SILENT): retry on
-        # connection errors, broken answers and 5xx.
-        self._session = self._new_session(Retry(
-            total=retries, connect=retries, read=retries, status=retries, other=0,
-            status_forcelist=statuses, backoff_factor=backoff, raise_on_status=False,
-            allowed_methods=frozenset({"GET", "HEAD", "PUT", "DELETE", "POST"})))
-        # The switch is not idempotent: retry only when no connection could be made.
-        self._once = self._new_session(Retry(
-            total=retries, connect=retries, read=0, status=0, other=0,
-            backoff_factor=backoff, raise_on_status=False, allowed_methods=frozenset({"GET"})))
-        self._no_retry = self._new_session(Retry(total=0, raise_on_status=False))
-
-    @staticmethod
-    def _new_session(retry: Retry) -> requests.Session:
-        session = requests.Session()
-        adapter = HTTPAdapter(max_retries=retry)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+        self._session = requests.Session()
 
     def close(self) -> None:
-        for s in (self._session, self._once, self._no_retry):
-            s.close()
+        self._session.close()
 
     def __enter__(self) -> "SparqlClient":
         return self
@@ -292,78 +331,167 @@ class SparqlClient:
 
     # -- plumbing
 
-    def _send(self, session: requests.Session, method: str, url: str, *, what: str,
-              ok: Iterable[int] = (200, 201, 204), **kwargs) -> requests.Response:
+    def send(self, method: str, url: str, *, what: str, ok: Iterable[int] = (200, 201, 204),
+             safe: bool = True, timeout: float | None = None, max_bytes: int | None = None,
+             **kwargs) -> tuple[requests.Response, bytes]:
+        """One call: the answer and its whole body, within ``timeout`` seconds in all.
+
+        ``safe``: the request may be repeated (retried on connection errors and
+        502/503/504); an unsafe one is repeated only when no connection was made."""
+        budget = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + budget
+        ok = set(ok)
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise _OutOfTime()
+                response, body = self._attempt(method, url, deadline, **kwargs)
+            except _OutOfTime:
+                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+            except requests.exceptions.SSLError as e:
+                raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
+            except requests.exceptions.ConnectTimeout:
+                failure = (f"{what}: cannot connect to {url}: no connection within "
+                           f"{min(self.connect_timeout, budget):g} s")
+                retry = True
+            except requests.exceptions.ReadTimeout:
+                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+            except requests.exceptions.ConnectionError as e:
+                cause = _root_cause(e)
+                if _not_http(cause):
+                    raise RemoteError(f"{what}: {url} answered something that is not HTTP "
+                                      f"({cause})") from None
+                refused = "refused" in cause.lower()
+                failure = f"{what}: cannot connect to {url}: {cause}" + (
+                    " (is the server running?)" if refused else "")
+                retry = safe or refused
+            except requests.exceptions.RequestException as e:
+                raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
+            else:
+                if response.status_code in ok:
+                    return response, body
+                failure = self._refusal(what, method, url, response, body)
+                retry = safe and response.status_code in RETRY_STATUSES
+                if not retry or attempt > self.retries:
+                    raise RemoteError(failure, response.status_code)
+            if not retry or attempt > self.retries:
+                raise RemoteError(failure + (f" ({attempt} attempts)" if attempt > 1 else ""))
+            pause = self.backoff * 2 ** (attempt - 1)
+            if time.monotonic() + pause >= deadline:
+                raise RemoteError(failure + f" ({attempt} attempts within {budget:g} s)")
+            time.sleep(pause)
+
+    def _attempt(self, method: str, url: str, deadline: float, *, max_bytes: int | None = None,
+                 **kwargs) -> tuple[requests.Response, bytes]:
+        remaining = deadline - time.monotonic()
+        data = kwargs.get("data")
+        if isinstance(data, io.IOBase) and data.seekable():
+            data.seek(0)
+        response = self._session.request(
+            method, url, auth=self.auth, verify=self.verify, stream=True,
+            timeout=(min(self.connect_timeout, remaining), max(0.05, remaining)), **kwargs)
+        chunks, size = [], 0
         try:
-            response = session.request(method, url, auth=self.auth, timeout=self.timeout,
-                                       verify=self.verify, **kwargs)
-        except requests.exceptions.SSLError as e:
-            raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
-        except requests.exceptions.ConnectTimeout:
-            raise RemoteError(f"{what}: cannot connect to {url}: no answer within "
-                              f"{self.timeout[0]:g} s ({self.retries + 1} attempts)") from None
-        except requests.exceptions.ReadTimeout:
-            raise RemoteError(f"{what}: {url} gave no answer within {self.timeout[1]:g} s") from None
-        except requests.exceptions.ConnectionError as e:
-            raise RemoteError(f"{what}: cannot connect to {url}: {_root_cause(e)} "
-                              f"(is the server running?)") from None
-        except requests.exceptions.RequestException as e:
-            raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
-        if response.status_code not in set(ok):
-            hint = ""
-            if response.status_code in (401, 403):
-                hint = (f" (credentials come from {USER_ENV}/{PASSWORD_ENV} or netrc; "
-                        f"{'none were found' if self.auth is None else 'check them and --auth'})")
-            raise RemoteError(f"{what}: {method} {url} answered {response.status_code} "
-                              f"{response.reason}: {_excerpt(response.text)}{hint}", response.status_code)
-        return response
+            for chunk in response.iter_content(64 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise _OutOfTime()
+                if max_bytes is not None and size > max_bytes:
+                    raise RemoteError(f"the answer of {url} is larger than {max_bytes} bytes")
+        except requests.exceptions.ChunkedEncodingError as e:
+            raise requests.exceptions.ConnectionError(e) from None
+        finally:
+            response.close()
+        return response, b"".join(chunks)
+
+    def _refusal(self, what: str, method: str, url: str, response: requests.Response, body: bytes) -> str:
+        hint = ""
+        if response.status_code in (401, 403):
+            hint = (f" (credentials come from {USER_ENV}/{PASSWORD_ENV} or netrc; "
+                    f"{'none were found' if self.auth is None else 'check them and --auth'})")
+        return (f"{what}: {method} {url} answered {response.status_code} {response.reason}: "
+                f"{excerpt(body)}{hint}")
 
     # -- SPARQL
 
-    def select(self, query: str, *, what: str = "query") -> list[dict[str, str]]:
-        """Run a SELECT query; each row maps variable names to the values' text."""
+    def results(self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query",
+                timeout: float | None = None) -> dict:
+        """SPARQL JSON results (a SELECT or an ASK) as a dict; with ``dataset``, the query
+        reads exactly these graphs (``default-graph-uri`` and ``named-graph-uri``)."""
         url = self.endpoints.query
-        response = self._send(self._session, "POST", url, what=what, ok=(200,), data={"query": query},
-                              headers={"Accept": SPARQL_JSON})
+        form: list[tuple[str, str]] = [("query", query)]
+        for g in dataset or ():
+            form += [("default-graph-uri", g), ("named-graph-uri", g)]
+        response, body = self.send("POST", url, what=what, ok=(200,), data=form, timeout=timeout,
+                                   headers={"Accept": SPARQL_JSON})
         try:
-            body = response.json()
-            rows = body["results"]["bindings"]
-            return [{k: v["value"] for k, v in row.items()} for row in rows]
-        except (ValueError, KeyError, TypeError, AttributeError):
+            import json
+            data = json.loads(body.decode("utf-8"))
+            if not isinstance(data, dict) or not (
+                    isinstance(data.get("boolean"), bool)
+                    or isinstance(data.get("results", {}).get("bindings"), list)):
+                raise ValueError
+            return data
+        except (ValueError, AttributeError, UnicodeDecodeError):
             raise RemoteError(f"{what}: unexpected answer from {url}: expected SPARQL JSON results, got "
                               f"{response.headers.get('Content-Type', 'no Content-Type')}: "
-                              f"{_excerpt(response.text)}") from None
+                              f"{excerpt(body)}") from None
 
-    def update(self, update: str, *, what: str = "update", retry: bool = True) -> None:
-        session = self._session if retry else self._once
-        self._send(session, "POST", self.endpoints.update, what=what,
-                   data=update.encode("utf-8"),
-                   headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+    def select(self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query",
+               columns: Sequence[str] = ()) -> list[dict[str, str]]:
+        """Run a SELECT query; each row maps variable names to the values' text.
+        ``columns``: variables every row must bind."""
+        rows = []
+        for row in self.results(query, dataset=dataset, what=what)["results"]["bindings"]:
+            try:
+                values = {k: v["value"] for k, v in row.items()}
+                if any(not isinstance(values[c], str) for c in columns):
+                    raise TypeError
+            except (KeyError, TypeError, AttributeError):
+                raise RemoteError(f"{what}: unexpected answer from {self.endpoints.query}: row "
+                                  f"{excerpt(str(row).encode())} lacks {', '.join(columns)}") from None
+            rows.append(values)
+        return rows
+
+    def update(self, update: str, *, what: str = "update", safe: bool = False) -> None:
+        self.send("POST", self.endpoints.update, what=what, safe=safe, data=update.encode("utf-8"),
+                  headers={"Content-Type": "application/sparql-update; charset=utf-8"})
 
     def counts(self, graphs: Sequence[str], *, what: str = "counting triples") -> dict[str, int]:
         """Triples per graph on the server (0 for a missing graph)."""
         counts = {g: 0 for g in graphs}
-        for row in self.select(fill_graphs(internal_query("graph-triple-counts"), graphs), what=what):
+        if not graphs:
+            return counts
+        for row in self.select(fill_graphs(internal_query("graph-triple-counts"), graphs), what=what,
+                               columns=("graph", "triples")):
             try:
-                graph_iri, n = row["graph"], int(row["triples"])
-            except (KeyError, ValueError):
+                n = int(row["triples"])
+            except ValueError:
                 raise RemoteError(f"{what}: unexpected answer from {self.endpoints.query}: "
-                                  f"row {row!r} has no graph and integer count") from None
-            if graph_iri in counts:
-                counts[graph_iri] = n
+                                  f"{excerpt(row['triples'].encode())} is not a count") from None
+            if row["graph"] in counts:
+                counts[row["graph"]] = n
         return counts
 
-    def staging_graphs(self) -> list[str]:
-        return [row["graph"] for row in self.select(internal_query(self.endpoints.profile.staging_query),
-                                                    what="looking for staging graphs")
-                if "graph" in row]
+    def catalogue(self, *, what: str = "reading the catalogue") -> dict[str, str]:
+        """``{graph: current version}`` from the catalogue graph (empty: no catalogue)."""
+        return {row["graph"]: row["version"]
+                for row in self.select(internal_query("catalogue"), what=what, columns=("graph", "version"))}
 
-    def drop(self, graphs: Sequence[str], *, retry: bool = True) -> None:
-        """Drop graphs (if they exist) in one update request; ``retry=False``: one attempt."""
+    def version_graphs(self) -> list[str]:
+        """Version and staging graphs on the server (current or not)."""
+        return [row["graph"] for row in self.select(internal_query(self.endpoints.profile.versions_query),
+                                                    what="listing the versions of the graphs",
+                                                    columns=("graph",))]
+
+    def drop(self, graphs: Sequence[str], *, what: str = "dropping old versions") -> None:
+        """Drop graphs (if they exist) in one update request (safe to repeat)."""
         if graphs:
-            self._send(self._session if retry else self._no_retry, "POST", self.endpoints.update,
-                       what="dropping staging graphs", data=drop_graphs_update(graphs).encode("utf-8"),
-                       headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+            self.update(drop_graphs_update(graphs), what=what, safe=True)
 
     # -- uploads
 
@@ -372,32 +500,109 @@ class SparqlClient:
         if self.endpoints.gsp is None:
             raise RemoteError(f"{what}: no Graph Store endpoint is known for this server")
         params = [(self.endpoints.profile.graph_param, graph_iri), *self.endpoints.gsp_params]
-        self._send(self._session, "PUT", self.endpoints.gsp, what=what, params=params, data=body,
-                   headers={"Content-Type": UPLOAD_TYPE})
+        self.send("PUT", self.endpoints.gsp, what=what, params=params, data=body,
+                  headers={"Content-Type": UPLOAD_TYPE})
 
     def insert_graph(self, graph_iri: str, ntriples: bytes, *, what: str) -> None:
         """Replace a graph's content by SPARQL Update (for servers without a Graph Store)."""
-        self.update(insert_data_update(graph_iri, ntriples), what=what)
+        self.update(insert_data_update(graph_iri, ntriples), what=what, safe=True)
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+def _not_http(cause: str) -> bool:
+    return any(m in cause for m in ("BadStatusLine", "LineTooLong", "InvalidChunkLength",
+                                    "not HTTP", "ProtocolError", "IncompleteRead", "InvalidHeader"))
 
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, e.g. ``[Errno 111] Connection refused``."""
+    seen = exc
+    while seen.__context__ is not None or seen.__cause__ is not None:
+        nxt = seen.__cause__ or seen.__context__
+        if isinstance(nxt, http.client.RemoteDisconnected):
+            return "the server closed the connection without answering"
+        if isinstance(nxt, http.client.BadStatusLine):
+            return f"BadStatusLine: {excerpt(str(nxt).encode(), 80)}"
+        seen = nxt
     text = str(exc)
     m = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
     if m:
         return m.group(0).strip()
-    for marker in ("Connection aborted.", "Connection reset", "RemoteDisconnected", "BadStatusLine",
-                   "certificate verify failed"):
+    for marker in ("BadStatusLine", "RemoteDisconnected", "Connection aborted.", "Connection reset",
+                   "certificate verify failed", "InvalidChunkLength", "IncompleteRead"):
         if marker in text:
             return marker.rstrip(".")
     return text
 
 
-def _excerpt(text: str, limit: int = 300) -> str:
+def excerpt(body: bytes | str, limit: int = 300) -> str:
+    """A server's text for a message: decoded (invalid UTF-8 replaced), whitespace
+    folded, HTML tags removed, at most ``limit`` characters."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if "<" in text and re.search(r"</?[a-zA-Z][^>]*>", text):
+        text = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", text, flags=re.S | re.I)
+        text = re.sub(r"<[^>]+>", " ", text)
+    text = "".join(c if c.isprintable() or c.isspace() else "?" for c in text)
     flat = " ".join(text.split())
     if not flat:
         return "(empty body)"
     return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+# --- reading the project's graphs ---------------------------------------------
+
+class Reader:
+    """Queries that read exactly the project's graphs on a server (see the module doc)."""
+
+    def __init__(self, client: SparqlClient, *, attempts: int = 3):
+        self.client = client
+        self.attempts = attempts
+        self._catalogue: dict[str, str] | None = None
+
+    def catalogue(self, *, refresh: bool = False) -> dict[str, str]:
+        if self._catalogue is None or refresh:
+            found = self.client.catalogue()
+            if not found:
+                raise RemoteError(
+                    f"{self.client.endpoints.query} has no clusterkg catalogue (graph <{CATALOGUE_GRAPH}> "
+                    f"is empty or missing): load the project first (clusterkg load --endpoint …), or "
+                    f"check --endpoint and --server")
+            self._catalogue = found
+        return self._catalogue
+
+    def results(self, query: str, *, what: str = "query", timeout: float | None = None) -> dict:
+        """SPARQL JSON results of ``query`` on the current versions of every graph."""
+        catalogue = self.catalogue()
+        for _ in range(self.attempts):
+            data = self.client.results(query, dataset=sorted(catalogue.values()), what=what, timeout=timeout)
+            now = self.catalogue(refresh=True)
+            if now == catalogue:
+                return data
+            catalogue = now  # a load switched the graphs meanwhile: read the new ones
+        raise RemoteError(f"{what}: the graphs on {self.client.endpoints.query} were switched by a load "
+                          f"during each of {self.attempts} attempts; try again")
+
+    def counts(self) -> dict[str, int]:
+        """Triples per project graph (the current version of each)."""
+        catalogue = self.catalogue()
+        versions = self.client.counts(sorted(catalogue.values()))
+        return {g: versions[v] for g, v in catalogue.items()}
+
+
+def client_for(endpoint: "str | Endpoints | SparqlClient | Reader", *, timeout: float = 60.0) -> Reader:
+    """A :class:`Reader` for an endpoint given as a query URL (``--server generic``),
+    :class:`Endpoints`, a client or a reader."""
+    if isinstance(endpoint, Reader):
+        return endpoint
+    if isinstance(endpoint, SparqlClient):
+        return Reader(endpoint)
+    if isinstance(endpoint, str):
+        endpoint = Endpoints.for_server(endpoint, "generic")
+    return Reader(SparqlClient(endpoint, timeout=timeout,
+                               auth=make_auth(endpoint.profile.auth, endpoint.query)))
 
 
 # --- validation (SHACL lives in clusterkg.validate, written elsewhere) ---------
@@ -425,12 +630,159 @@ def check_conforms(store: ox.Store) -> None:
                                "(see `clusterkg validate`); nothing was sent")
 
 
+# --- the load lock ---------------------------------------------------------------
+
+def _datetime(moment: dt.datetime) -> ox.Literal:
+    return ox.Literal(moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                      datatype=ox.NamedNode(XSD_DATETIME))
+
+
+def _parse_datetime(text: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class LoadLock:
+    """The load lock on a server (graph ``…/catalogue/lock``); see the module doc."""
+
+    def __init__(self, client: SparqlClient, *, expiry: float = 600.0, wait: float = 120.0,
+                 poll: float = 0.5, clock: Callable[[], dt.datetime] | None = None):
+        self.client = client
+        self.expiry = expiry
+        self.wait = wait
+        self.poll = poll
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.owner = f"urn:uuid:{uuid.uuid4()}"
+        self.expires: ox.Literal | None = None
+        self.broken: list[str] = []
+
+    def claims(self) -> list[dict[str, str]]:
+        return self.client.select(internal_query("lock"), what="reading the load lock",
+                                  columns=("owner", "expires"))
+
+    def acquire(self) -> None:
+        """Take the lock, waiting up to ``wait`` seconds for its holder; RemoteError if not."""
+        give_up = time.monotonic() + self.wait
+        while True:
+            claims = self.claims()
+            now = self.clock()
+            for claim in claims:
+                expires = _parse_datetime(claim["expires"])
+                if claim["owner"] != self.owner and (expires is None or expires <= now):
+                    self._release(claim["owner"], ox.Literal(claim["expires"],
+                                                             datatype=ox.NamedNode(XSD_DATETIME)))
+                    self.broken.append(claim["owner"])
+            if not any(c["owner"] != self.owner and (e := _parse_datetime(c["expires"])) and e > now
+                       for c in claims):
+                self.expires = _datetime(now + dt.timedelta(seconds=self.expiry))
+                self.client.update(fill_params(internal_update("lock-take"), owner=self.owner,
+                                               since=_datetime(now), expires=self.expires),
+                                   what="taking the load lock")
+                owners = {c["owner"] for c in self.claims()}
+                if owners == {self.owner}:
+                    return
+                if not owners:
+                    raise RemoteError(f"taking the load lock: {self.client.endpoints.update} accepted the "
+                                      f"update but {self.client.endpoints.query} does not show it: the server "
+                                      f"does not keep what is written, or the two URLs are different stores")
+                if self.owner in owners:  # claimed at the same time as another loader: withdraw
+                    self._release(self.owner, self.expires)
+                claims = self.claims()
+            if time.monotonic() >= give_up:
+                holder = next((c for c in claims if c["owner"] != self.owner), None)
+                who = (f"{holder['owner']} (since {holder.get('since', '?')}, expires {holder['expires']})"
+                       if holder else "another load")
+                raise RemoteError(f"another load is running on {self.client.endpoints.update}: the load "
+                                  f"lock is held by {who}; waited {self.wait:g} s (--lock-wait). Nothing "
+                                  f"was changed. If that load died, its lock is broken once it expires.")
+            time.sleep(self.poll * (0.5 + random.random()))
+
+    def renew(self) -> None:
+        if self.expires is None:
+            return
+        renewed = _datetime(self.clock() + dt.timedelta(seconds=self.expiry))
+        self.client.update(fill_params(internal_update("lock-renew"), owner=self.owner, expires=self.expires,
+                                       renewed=renewed), what="renewing the load lock")
+        self.expires = renewed
+
+    def release(self) -> None:
+        if self.expires is not None:
+            self._release(self.owner, self.expires)
+            self.expires = None
+
+    def _release(self, owner: str, expires: ox.Literal) -> None:
+        self.client.update(fill_params(internal_update("lock-release"), owner=owner, expires=expires),
+                           what="releasing the load lock", safe=True)
+
+
+# --- Virtuoso's bulk loader ----------------------------------------------------
+
+class VirtuosoBulk:
+    """Upload by Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run`` through
+    ``isql``), for a server that can read ``directory`` (same machine, a folder
+    listed in its ``DirsAllowed``). Each version is written there as N-Triples,
+    loaded, made durable by a ``checkpoint`` (the bulk loader does not log, so
+    without it a crash could lose a version the catalogue already names), and
+    the file removed. Credentials as for HTTP (``CLUSTERKG_USER`` /
+    ``CLUSTERKG_PASSWORD`` or netrc for ``isql://HOST``)."""
+
+    def __init__(self, directory: Path, isql: str = "127.0.0.1:1111", *, timeout: float = 3600.0,
+                 executable: str = "isql-vt"):
+        self.directory = Path(directory)
+        self.isql = isql
+        self.timeout = timeout
+        self.executable = executable
+
+    def run(self, statements: str, what: str) -> str:
+        import shutil
+        import subprocess
+        exe = shutil.which(self.executable) or shutil.which("isql")
+        if exe is None:
+            raise RemoteError(f"{what}: Virtuoso's isql ({self.executable}) is not installed")
+        creds = credentials(f"isql://{self.isql.split(':')[0]}") or ("dba", "")
+        try:
+            done = subprocess.run([exe, self.isql, creds[0], creds[1], f"exec={statements}"], capture_output=True,
+                                  text=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise RemoteError(f"{what}: isql {self.isql} gave no answer within {self.timeout:g} s") from None
+        out = done.stdout + done.stderr
+        errors = [line for line in out.splitlines() if "*** Error" in line or "Connect failed" in line]
+        if done.returncode != 0 or errors:
+            raise RemoteError(f"{what}: isql {self.isql} failed: {excerpt(' '.join(errors) or out)}")
+        return out
+
+    def put_graph(self, graph_iri: str, ntriples: bytes, *, what: str) -> None:
+        name = f"clusterkg-{uuid.uuid4().hex}.nt"
+        path = self.directory / name
+        try:
+            path.write_bytes(ntriples)
+        except OSError as e:
+            raise RemoteError(f"{what}: cannot write {path} for the bulk loader: {e.strerror or e}") from None
+        try:
+            self.run(f"ld_dir('{self._sql(self.directory)}', '{name}', '{self._sql(iri(graph_iri)[1:-1])}'); "
+                     f"rdf_loader_run(); checkpoint; "
+                     f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file LIKE '%{name}';", what)
+            # A file the loader could not read or parse leaves the version short:
+            # the count of step 4 catches it.
+        finally:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _sql(text: object) -> str:
+        value = str(text)
+        if "'" in value or "\\" in value:
+            raise RemoteError(f"{value!r} cannot be given to isql (quote or backslash)")
+        return value
+
+
 # --- the load ------------------------------------------------------------------
 
 @dataclass
 class GraphLoad:
     file: graph.GraphFile
-    staging: str
+    version: str
     sent: int
     size: int = 0
     before: int = 0
@@ -441,29 +793,39 @@ class GraphLoad:
 class LoadReport:
     graphs: list[GraphLoad]
     seconds: float
-    stale_staging: list[str] = field(default_factory=list)
-    purged: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    #: seconds from the start until the catalogue named the new versions
+    switched_after: float = 0.0
+    broken_locks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def triples(self) -> int:
         return sum(g.sent for g in self.graphs)
 
 
-#: ``on_phase(phase, load)``: phase is "parsed", "upload", "uploaded", "switch",
-#: "switched" or "verified"; ``load`` is the GraphLoad for upload phases, else None.
+#: ``on_phase(phase, load)``: phase is "parsed", "lock", "locked", "upload",
+#: "uploaded", "switch", "switched", "cleanup" or "verified"; ``load`` is the
+#: GraphLoad for upload phases, else None.
 PhaseHook = Callable[[str, "GraphLoad | None"], None]
 
 
 def unique_files(files: Iterable[graph.GraphFile]) -> list[graph.GraphFile]:
+    """The files without repeats; two different files for one graph are refused."""
     seen: dict[str, graph.GraphFile] = {}
     for gf in files:
-        seen.setdefault(gf.graph, gf)
+        other = seen.setdefault(gf.graph, gf)
+        if other.path.resolve() != gf.path.resolve():
+            raise graph.LoadError(gf.path, f"would be loaded into the graph <{gf.graph}>, as {other.path} "
+                                           f"is: rename one of them")
     return list(seen.values())
 
 
 def load(files: Sequence[graph.GraphFile], client: SparqlClient, *, validate: bool = True,
-         upload: str = "gsp", purge_staging: bool = False, on_phase: PhaseHook | None = None,
+         upload: str = "gsp", lock_wait: float = 120.0, lock_expiry: float = 600.0,
+         bulk: VirtuosoBulk | None = None,
+         on_phase: PhaseHook | None = None,
          wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None = None) -> LoadReport:
     """Load ``files`` into their named graphs on the server, atomically (see the module doc).
 
@@ -471,96 +833,117 @@ def load(files: Sequence[graph.GraphFile], client: SparqlClient, *, validate: bo
     :class:`ValidationFailed` (nothing sent) or :class:`RemoteError`.
     """
     started = time.monotonic()
-    phase = on_phase or (lambda _phase, _load: None)
+    phases: dict[str, float] = {}
+    mark = started
+
+    def phase(name: str, gl: GraphLoad | None = None) -> None:
+        nonlocal mark
+        now = time.monotonic()
+        phases[name] = phases.get(name, 0.0) + now - mark
+        mark = now
+        if on_phase:
+            on_phase(name, gl)
+
     files = unique_files(files)
     store = graph.build_store(files)
     if validate:
         check_conforms(store)
-    run = uuid.uuid4().hex
     targets = [gf.graph for gf in files]
     sent = local_counts(store, targets)
-    loads = [GraphLoad(gf, f"{STAGING_NS}{run}/{i}", sent[gf.graph]) for i, gf in enumerate(files)]
+    loads = [GraphLoad(gf, version_iri(gf.graph), sent[gf.graph]) for gf in files]
     if upload == "gsp" and client.endpoints.gsp is None:
         upload = "update"
-    phase("parsed", None)
+    phase("parsed")
 
-    before = client.counts(targets, what="reading the current graphs")
-    for gl in loads:
-        gl.before = before[gl.file.graph]
-    report = LoadReport(loads, 0.0)
-    stale = client.staging_graphs()
-    if purge_staging and stale:
-        client.drop(stale)
-        report.purged = stale
-    else:
-        report.stale_staging = stale
-
-    staged: list[GraphLoad] = []
-    switch_sent = False
+    lock = LoadLock(client, expiry=lock_expiry, wait=lock_wait)
+    lock.acquire()
+    report = LoadReport(loads, 0.0, broken_locks=lock.broken, phases=phases)
+    phase("locked")
+    switched = switch_sent = False
     try:
+        old = client.catalogue()
+        before = client.counts(sorted({old[t] for t in targets if t in old}), what="reading the current graphs")
+        for gl in loads:
+            gl.before = before.get(old.get(gl.file.graph, ""), 0)
         for gl in loads:
             data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(gl.file.graph)) or b""
             gl.size = len(data)
             phase("upload", gl)
-            staged.append(gl)
             what = f"uploading {gl.file.path}"
-            if upload == "gsp":
+            if bulk is not None:
+                bulk.put_graph(gl.version, data, what=what)
+            elif upload == "gsp":
                 body = io.BytesIO(data)
-                client.put_graph(gl.staging, wrap_upload(gl, body) if wrap_upload else body, what=what)
+                client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
             else:
-                client.insert_graph(gl.staging, data, what=what)
+                client.insert_graph(gl.version, data, what=what)
+            lock.renew()
             phase("uploaded", gl)
-        on_server = client.counts([gl.staging for gl in loads], what="checking the staging graphs")
-        wrong = [f"{gl.file.path}: {on_server[gl.staging]} triples in its staging graph, {gl.sent} sent"
-                 for gl in loads if on_server[gl.staging] != gl.sent]
+        on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
+        wrong = [f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
+                 for gl in loads if on_server[gl.version] != gl.sent]
         if wrong:
             raise RemoteError(f"{client.endpoints.query} does not hold what was sent, so nothing was "
                               f"switched: " + "; ".join(wrong))
-        phase("switch", None)
+        phase("switch")
+        switch = fill_params(internal_update("catalogue-switch"), owner=lock.owner)
+        switch = fill_values(switch, graph=targets, graph_version=[(gl.file.graph, gl.version) for gl in loads])
         switch_sent = True
-        client.update(switch_update((gl.staging, gl.file.graph) for gl in loads),
-                      what="switching the graphs", retry=False)
-        phase("switched", None)
-    except RemoteError as e:
-        if switch_sent and e.status is None:
-            # No answer to the switch: it ran entirely or not at all, and may still be
-            # running; dropping its sources now could race with it.
-            raise RemoteError(f"{e}; the server switches all graphs in one transaction, so each is "
-                              f"either all old or all new: run the load again (add --purge-staging "
-                              f"to drop the staging graphs left behind)") from None
-        if staged and not _drop_quietly(client, staged):
-            raise RemoteError(f"{e}; staging graphs may be left on the server (never as project "
-                              f"graphs): `clusterkg load --purge-staging` drops them") from None
-        raise
+        try:
+            client.update(switch, what="switching the catalogue to the new versions")
+        except RemoteError as e:
+            if e.status is not None:
+                raise
+            # No answer: the switch ran entirely or not at all.
+            raise RemoteError(f"{e}; the catalogue switches every graph in one transaction, so readers "
+                              f"see every graph all old or all new; run the load again") from None
+        now = client.catalogue(what="checking the switch")
+        switched = all(now.get(gl.file.graph) == gl.version for gl in loads)
+        if not switched:
+            raise RemoteError(f"after the switch, the catalogue on {client.endpoints.query} does not name "
+                              f"the new versions: the load lock was broken by another load (it expired "
+                              f"after {lock_expiry:g} s, --lock-expiry) or the server ignored the update; "
+                              f"nothing was switched")
+        report.switched_after = time.monotonic() - started
+        phase("switched")
+        current = set(now.values())
+        replaced = sorted({old[t] for t in targets if t in old} - current)
+        # What interrupted loads left: dropped under the lock (nobody else writes versions then).
+        leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
+        try:
+            client.drop(leftovers, what="dropping what interrupted loads left")
+            report.dropped += leftovers
+        except RemoteError as e:
+            report.warnings.append(f"the graphs were switched, but what interrupted loads left could not be "
+                                   f"dropped ({e}); the next load drops it")
     except BaseException:
-        if staged and not switch_sent:
-            _drop_quietly(client, staged)
+        if not switch_sent:
+            try:  # what this load wrote and nobody reads; the next load drops it otherwise
+                client.drop([gl.version for gl in loads], what="dropping the versions of the failed load")
+            except RemoteError:
+                pass
         raise
-
+    finally:
+        try:
+            lock.release()
+        except RemoteError as e:
+            report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
+    # The replaced versions are read by nobody who has read the catalogue since the switch,
+    # and no load writes them: dropped after the lock is released, so that the next load
+    # need not wait for the server to delete them (the slowest step on Oxigraph).
+    phase("cleanup")
     try:
-        client.drop([gl.staging for gl in loads])
+        client.drop(replaced, what="dropping the replaced versions")
+        report.dropped += replaced
     except RemoteError as e:
-        report.warnings.append(f"the graphs were switched, but the staging graphs could not be dropped "
-                               f"({e}); `clusterkg load --purge-staging` drops them")
-    after = client.counts(targets, what="checking the loaded graphs")
+        report.warnings.append(f"the graphs were switched, but the replaced versions could not be dropped "
+                               f"({e}); the next load drops them")
+    after = client.counts([gl.version for gl in loads], what="checking the loaded graphs")
     for gl in loads:
-        gl.after = after[gl.file.graph]
-    wrong = [f"{gl.file.graph}: {gl.after} triples, {gl.sent} sent" for gl in loads if gl.after != gl.sent]
-    if wrong:
-        raise RemoteError(f"{client.endpoints.query} does not hold what was sent after the switch: "
-                          + "; ".join(wrong))
-    phase("verified", None)
+        gl.after = after[gl.version]
+    phase("verified")
     report.seconds = time.monotonic() - started
     return report
-
-
-def _drop_quietly(client: SparqlClient, staged: Sequence[GraphLoad]) -> bool:
-    """Drop staging graphs after a failed load (one attempt); False if that failed too."""
-    try:
-        client.drop([gl.staging for gl in staged], retry=False)
-        return True
-    except RemoteError:
-        return False
 
 
 def files_with_ontology(paths: Sequence[Path]) -> list[graph.GraphFile]:
@@ -569,14 +952,15 @@ def files_with_ontology(paths: Sequence[Path]) -> list[graph.GraphFile]:
                         + [graph.GraphFile.for_path(p) for p in paths])
 
 
-
 class LoadProgress:
     """Shows a load on a rich Progress: the current step, and bytes sent per file."""
 
     STEPS = {
-        "parsed": "reading the graphs on the server",
-        "switch": "switching every graph in one update request",
-        "switched": "checking the triples on the server",
+        "parsed": "taking the load lock",
+        "locked": "reading the catalogue",
+        "switch": "switching the catalogue in one update request",
+        "switched": "dropping what interrupted loads left",
+        "cleanup": "dropping the replaced versions",
     }
 
     def __init__(self, progress):

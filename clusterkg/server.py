@@ -5,7 +5,14 @@
 told), waits until the server answers HTTP, and stops it (SIGTERM, then SIGKILL);
 :meth:`ServerProcess.kill` is the fault the tests inject. :func:`write_store`
 puts the project's graphs into an Oxigraph store directory before the server
-opens it.
+opens it, with the catalogue that names them (see :mod:`clusterkg.remote`).
+
+:class:`Front` is the thin HTTP front ``clusterkg serve`` puts before Oxigraph:
+Oxigraph streams results, so a query it cancels at its timeout has already
+answered ``200`` with part of the rows. The front forwards each request,
+buffers the whole answer, and answers ``504`` when it is not complete within the
+timeout (Oxigraph's own timeout is set later, so it never cuts an answer the
+front then passes on) and ``500`` when it grows beyond the result cap.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -24,7 +33,9 @@ import pyoxigraph as ox
 import requests
 
 from . import graph, project
-from .remote import drop_graphs_update, local_counts
+from .remote import CATALOGUE_GRAPH, drop_graphs_update, local_counts
+
+CURRENT = ox.NamedNode("https://w3id.org/clusterkg/catalogue#current")
 
 
 class ServerError(Exception):
@@ -238,9 +249,15 @@ def write_store(location: Path, files: Sequence[graph.GraphFile]) -> dict[str, i
     counts = local_counts(staging, [gf.graph for gf in files])
     Path(location).mkdir(parents=True, exist_ok=True)
     store = ox.Store(str(location))
+    catalogue = ox.NamedNode(CATALOGUE_GRAPH)
     try:
         store.update(drop_graphs_update(gf.graph for gf in files))
         store.bulk_extend(staging)
+        for gf in files:  # each graph is its own current version
+            name = ox.NamedNode(gf.graph)
+            for quad in list(store.quads_for_pattern(name, CURRENT, None, catalogue)):
+                store.remove(quad)
+            store.add(ox.Quad(name, CURRENT, name, catalogue))
         store.flush()
     finally:
         del store  # releases the RocksDB lock before the server opens the directory
@@ -248,28 +265,156 @@ def write_store(location: Path, files: Sequence[graph.GraphFile]) -> dict[str, i
 
 
 
-def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = False) -> list[str]:
+def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = False,
+             front: "Front | None" = None) -> list[str]:
     """What ``clusterkg serve`` prints: the endpoints and how to call them."""
+    base = front.base_url if front else server.base_url
+    query_url = base + "/query"
     query_file = shlex.quote(str(project.INTERNAL_QUERIES_DIR / "triples-per-graph.rq"))
     mode = "read-only" if server.read_only else "read-write"
+    limits = ""
+    if front:
+        limits = f"; query timeout {front.timeout:g} s; answers up to {front.max_bytes // 2**20} MB"
+    elif server.timeout_s:
+        limits = f"; query timeout {server.timeout_s} s"
     lines = [
         f"Serving {len(counts)} graphs ({sum(counts.values())} triples), {mode}, with the Oxigraph server",
-        f"  SPARQL endpoint  {server.query_url}",
-        "                   (default graph = union of the named graphs"
-        + (f"; query timeout {server.timeout_s} s)" if server.timeout_s else ")"),
+        f"  SPARQL endpoint  {query_url}",
+        "                   (default graph = union of the named graphs" + limits + ")",
     ]
     if not server.read_only:
-        lines += [f"  SPARQL Update    {server.update_url}",
-                  f"  Graph Store      {server.store_url}?graph=IRI"]
+        lines += [f"  SPARQL Update    {base}/update",
+                  f"  Graph Store      {base}/store?graph=IRI"]
     lines += [
-        f"  Web UI           {server.base_url}/",
+        f"  Web UI           {base}/",
         f"  Store            {server.location}" + ("" if kept else " (temporary, removed on exit)"),
         "Try:",
-        f"  curl -H 'Accept: text/csv' --data-urlencode query@{query_file} {server.query_url}",
+        f"  curl -H 'Accept: text/csv' --data-urlencode query@{query_file} {query_url}",
         "  python -c 'from SPARQLWrapper import SPARQLWrapper, JSON; "
-        f"s = SPARQLWrapper(\"{server.query_url}\"); "
+        f"s = SPARQLWrapper(\"{query_url}\"); "
         f"s.setQuery(open(\"{project.INTERNAL_QUERIES_DIR / 'triples-per-graph.rq'}\").read()); "
         "s.setReturnFormat(JSON); print(s.queryAndConvert()[\"results\"][\"bindings\"])'",
         "Ctrl-C stops the server.",
     ]
     return lines
+
+
+# --- the HTTP front ------------------------------------------------------------
+
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+               "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding",
+               "content-encoding"}
+
+
+class FrontError(Exception):
+    """The front could not listen on its address."""
+
+
+class Front:
+    """A threaded HTTP front on ``host:port`` for the server at ``upstream`` (see the module doc)."""
+
+    def __init__(self, upstream: str, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 30.0,
+                 max_bytes: int = 100 * 2**20):
+        self.upstream = upstream.rstrip("/")
+        self.host = host
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet, as Oxigraph is
+                pass
+
+            def _forward(self):
+                front.forward(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_PATCH = _forward
+
+        try:
+            self.httpd = ThreadingHTTPServer((host, port), Handler)
+        except OSError as e:
+            raise FrontError(f"cannot listen on {url_host(host)}:{port}: {e.strerror or e}") from None
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{url_host(self.host)}:{self.port}"
+
+    def start(self) -> "Front":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.httpd.shutdown()
+            self._thread = None
+        self.httpd.server_close()
+
+    #: Seconds an update or Graph Store request may take (the query timeout is for queries).
+    write_timeout = 3600.0
+
+    def forward(self, h: BaseHTTPRequestHandler) -> None:
+        is_query = h.path == "/query" or h.path.startswith(("/query?", "/query/"))
+        deadline = time.monotonic() + (self.timeout if is_query else self.write_timeout)
+        if "chunked" in h.headers.get("Transfer-Encoding", "").lower():
+            return self._answer(h, 411, "a request body needs a Content-Length")
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        headers = {k: v for k, v in h.headers.items() if k.lower() not in _HOP_BY_HOP}
+        headers["Accept-Encoding"] = "identity"
+        try:
+            upstream = requests.request(h.command, self.upstream + h.path, data=body or None, headers=headers,
+                                        stream=True, allow_redirects=False,
+                                        timeout=(5, max(0.05, deadline - time.monotonic())))
+        except requests.exceptions.ReadTimeout:
+            return self._timed_out(h)
+        except requests.RequestException as e:
+            return self._answer(h, 502, f"the SPARQL server behind this endpoint did not answer: {e}")
+        chunks, size = [], 0
+        try:
+            for chunk in upstream.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_bytes:
+                    return self._answer(h, 500, f"the answer is larger than the cap of {self.max_bytes} bytes "
+                                                f"(clusterkg serve --max-result-mb): add a LIMIT to the query")
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    return self._timed_out(h)
+        except requests.exceptions.ConnectionError as e:
+            if time.monotonic() > deadline or "timed out" in str(e).lower():
+                return self._timed_out(h)
+            return self._answer(h, 502, f"the SPARQL server behind this endpoint broke off its answer: {e}")
+        finally:
+            upstream.close()
+        if time.monotonic() > deadline:
+            return self._timed_out(h)
+        payload = b"".join(chunks)
+        h.send_response(upstream.status_code, upstream.reason)
+        for k, v in upstream.headers.items():
+            if k.lower() not in _HOP_BY_HOP:
+                h.send_header(k, v)
+        h.send_header("Content-Length", str(len(payload)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(payload)
+
+    def _timed_out(self, h: BaseHTTPRequestHandler) -> None:
+        self._answer(h, 504, f"the query did not finish within {self.timeout:g} s "
+                             f"(clusterkg serve --timeout); no partial answer is sent")
+
+    @staticmethod
+    def _answer(h: BaseHTTPRequestHandler, status: int, text: str) -> None:
+        payload = text.encode("utf-8")
+        try:
+            h.send_response(status)
+            h.send_header("Content-Type", "text/plain; charset=utf-8")
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            if h.command != "HEAD":
+                h.wfile.write(payload)
+        except OSError:
+            pass  # the client went away

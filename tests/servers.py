@@ -14,8 +14,9 @@ Reusable from any test module::
   file) behind a read-only Oxigraph server; yields the query endpoint URL.
 - :func:`virtuoso_server`: a private Virtuoso (own database, log and ports) when
   ``virtuoso-t`` is installed (``.ci/install-virtuoso``).
-- Helpers to ask a server, through SPARQLWrapper, for the triples and the
-  triple counts of given graphs (queries from queries/internal/).
+- Helpers to ask a server, through SPARQLWrapper (a client independent of
+  clusterkg.remote), for its catalogue and the triples and triple counts of
+  given graphs (queries from queries/internal/).
 """
 
 from __future__ import annotations
@@ -165,9 +166,33 @@ def graph_triples(query_url: str, graph_iri: str) -> rdflib.Graph:
     return rdflib.Graph().parse(data=data, format="turtle")
 
 
-def staging_graphs(query_url: str) -> list[str]:
-    result = _wrapper(query_url, internal_query("staging-graphs"), JSON).queryAndConvert()
+def catalogue(query_url: str) -> dict[str, str]:
+    """``{graph: current version}`` from the server's catalogue graph."""
+    result = _wrapper(query_url, internal_query("catalogue"), JSON).queryAndConvert()
+    return {row["graph"]["value"]: row["version"]["value"] for row in result["results"]["bindings"]}
+
+
+def current_counts(query_url: str) -> dict[str, int]:
+    """Triples in the current version of each graph the catalogue names."""
+    current = catalogue(query_url)
+    counts = graph_counts(query_url, sorted(current.values())) if current else {}
+    return {g: counts[v] for g, v in current.items()}
+
+
+def current_triples(query_url: str, graph_iri: str) -> rdflib.Graph:
+    """The triples of the current version of one graph."""
+    return graph_triples(query_url, catalogue(query_url)[graph_iri])
+
+
+def version_graphs(query_url: str) -> list[str]:
+    """Every version (current or not) and staging graph on the server."""
+    result = _wrapper(query_url, internal_query("version-graphs"), JSON).queryAndConvert()
     return [row["graph"]["value"] for row in result["results"]["bindings"]]
+
+
+def lock_claims(query_url: str) -> list[str]:
+    result = _wrapper(query_url, internal_query("lock"), JSON).queryAndConvert()
+    return [row["owner"]["value"] for row in result["results"]["bindings"]]
 
 
 def file_graph(path: Path) -> rdflib.Graph:

@@ -7,8 +7,10 @@ http.server stubs; every store is a real Oxigraph.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
+import requests
 from rdflib.compare import isomorphic, to_isomorphic
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
@@ -30,7 +33,8 @@ from clusterkg.cli import main
 from clusterkg.server import free_port
 from clusterkg.sparql import internal_query
 from conftest import flat, run_cli as run
-from servers import file_graph, graph_counts, graph_triples, oxigraph_server, staging_graphs
+from servers import (catalogue, current_counts, current_triples, file_graph, lock_claims, oxigraph_server,
+                     version_graphs)
 
 
 
@@ -64,24 +68,33 @@ def test_each_graph_holds_exactly_the_triples_of_its_file(oxigraph, capsys):
     code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate")
     assert code == 0, err
     expected = {gf.graph: file_graph(gf.path) for gf in files}
+    current = catalogue(oxigraph.query_url)
+    assert set(current) == set(expected)
     for gf in files:
-        on_server = graph_triples(oxigraph.query_url, gf.graph)
+        assert re.fullmatch(re.escape(gf.graph) + r"/v/[0-9]{8}T[0-9]{6}Z-[0-9a-f]{32}", current[gf.graph])
+        on_server = current_triples(oxigraph.query_url, gf.graph)
         assert len(on_server) == len(expected[gf.graph]), gf.path
         assert to_isomorphic(on_server) == to_isomorphic(expected[gf.graph]), gf.path
-    assert all_graphs(oxigraph.query_url) == {g: len(t) for g, t in expected.items()}
+    # On the server: the versions, the catalogue, and nothing else (the lock is released).
+    assert all_graphs(oxigraph.query_url) == {
+        **{current[g]: len(t) for g, t in expected.items()}, remote.CATALOGUE_GRAPH: len(files)}
     total = sum(len(t) for t in expected.values())
     assert f"loaded {total} triples into {len(files)} graphs" in out
-    assert staging_graphs(oxigraph.query_url) == []
+    assert lock_claims(oxigraph.query_url) == []
 
 
-def test_reloading_replaces_and_never_duplicates(oxigraph, capsys):
+def test_reloading_replaces_and_drops_the_old_versions(oxigraph, capsys):
     files = graph.project_files()
     expected = {gf.graph: len(file_graph(gf.path)) for gf in files}
+    seen = []
     for _ in range(2):
         code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate")
         assert code == 0, err
-    # Exactly the project's graphs, each with exactly its file's triples.
-    assert all_graphs(oxigraph.query_url) == expected
+        seen.append(catalogue(oxigraph.query_url))
+    assert current_counts(oxigraph.query_url) == expected
+    assert set(seen[0].values()).isdisjoint(seen[1].values())  # every graph has a new version
+    assert sorted(version_graphs(oxigraph.query_url)) == sorted(seen[1].values())  # the old ones are gone
+    assert f"dropped {len(files)} old versions of the graphs" in out
     # The second load saw the first one's triples (before) and left the same number (now).
     first = files[0]
     assert f"{first.graph} {expected[first.graph]} {expected[first.graph]}" in flat(out.replace("│", " "))
@@ -94,7 +107,7 @@ def test_a_changed_file_replaces_its_graph(oxigraph, capsys, tmp_path):
     assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate", str(path)]) == 0
     write(path, '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b ; ex:q [ ex:r "y" ] .\n')
     assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate", str(path)]) == 0
-    on_server = graph_triples(oxigraph.query_url, graph.GraphFile.for_path(path).graph)
+    on_server = current_triples(oxigraph.query_url, graph.GraphFile.for_path(path).graph)
     assert len(on_server) == 3
     assert isomorphic(on_server, file_graph(path))
 
@@ -115,7 +128,7 @@ def test_upload_by_sparql_update_keeps_every_term(oxigraph, capsys, tmp_path):
     code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate",
                          "--upload", "update", str(path))
     assert code == 0, err
-    on_server = graph_triples(oxigraph.query_url, graph.GraphFile.for_path(path).graph)
+    on_server = current_triples(oxigraph.query_url, graph.GraphFile.for_path(path).graph)
     assert len(on_server) == len(file_graph(path)) == 20
     assert isomorphic(on_server, file_graph(path))
 
@@ -127,7 +140,7 @@ def test_generic_server_with_explicit_endpoints(oxigraph, capsys, tmp_path):
                          "--no-validate", str(path))
     assert code == 0, err
     gf = graph.GraphFile.for_path(path)
-    assert graph_counts(oxigraph.query_url, [gf.graph]) == {gf.graph: 1}
+    assert current_counts(oxigraph.query_url)[gf.graph] == 1
 
 
 def test_malformed_turtle_sends_nothing_and_exits_2(oxigraph, capsys, tmp_path):
@@ -142,9 +155,33 @@ def test_malformed_turtle_sends_nothing_and_exits_2(oxigraph, capsys, tmp_path):
     assert all_graphs(oxigraph.query_url) == before
 
 
+# --- graph names ----------------------------------------------------------------
+
+
+def test_graph_names_never_carry_local_paths(tmp_path):
+    inside = graph.GraphFile.for_path(graph.project.DATA_DIR / "clusters.ttl")
+    assert inside.graph == "https://w3id.org/clusterkg/graph/data/clusters"
+    outside = graph.GraphFile.for_path(tmp_path / "deep" / "My Data.ttl")
+    assert outside.graph == "https://w3id.org/clusterkg/graph/user/My%20Data"
+    assert str(tmp_path) not in outside.graph
+
+
+def test_two_files_for_one_graph_are_refused(capsys, tmp_path):
+    a = write(tmp_path / "a" / "same.ttl" if (tmp_path / "a").mkdir() is None else None,
+              "<http://example.org/s> <http://example.org/p> 1 .\n")
+    b = write(tmp_path / "b" / "same.ttl" if (tmp_path / "b").mkdir() is None else None,
+              "<http://example.org/s> <http://example.org/p> 2 .\n")
+    with broken_server(lambda m, p, b: (500, "text/plain", b"")) as (url, seen):
+        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(a), str(b))
+    assert code == 2
+    assert (f"{b}: would be loaded into the graph <https://w3id.org/clusterkg/graph/user/same>, as {a} is: "
+            f"rename one of them (nothing was sent)") in err, err
+    assert seen == []
+
+
 # --- faults: the server killed during a load ------------------------------------
 
-BIG = 50_000  # triples: big enough that uploading and switching take a while
+BIG = 50_000  # triples: big enough that uploading takes a while
 
 
 def synthetic(path: Path, subjects: int, version: str) -> Path:
@@ -178,8 +215,8 @@ def counts_of(spec, files) -> dict[str, int]:
 
 
 def interrupted_load(server, files, kill_phase: str, kill_file: str | None, delay: float) -> tuple[str, list]:
-    """Run a load, SIGKILL the server ``delay`` s after ``kill_phase``; the load's
-    error, and the phases the load reached."""
+    """Run a load, SIGKILL the server ``delay`` s after ``kill_phase`` (at once when 0);
+    the load's error, and the phases the load reached."""
     killed = threading.Event()
     phases = []
 
@@ -189,21 +226,29 @@ def interrupted_load(server, files, kill_phase: str, kill_file: str | None, dela
 
     def on_phase(phase, gl):
         phases.append(phase)
-        if phase == kill_phase and (kill_file is None or gl.file.path.name == kill_file):
-            threading.Timer(delay, kill).start()
+        if phase == kill_phase and (kill_file is None or gl.file.path.name == kill_file) and not phases.count("x"):
+            phases.append("x")
+            if delay:
+                threading.Timer(delay, kill).start()
+            else:
+                kill()
 
     client = remote.SparqlClient(remote.Endpoints.for_server(server.base_url), retries=1, timeout=60)
     with client, pytest.raises(remote.RemoteError) as failure:
-        remote.load(files, client, validate=False, on_phase=on_phase)
+        remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
     assert killed.wait(10)
-    return flat(str(failure.value)), phases
+    return flat(str(failure.value)), [p for p in phases if p != "x"]
 
 
-@pytest.mark.parametrize("kill_phase, kill_file, delay", [
-    ("upload", "big.ttl", 0.05),   # during the staging upload: the switch is never sent
-    ("switch", None, 0.3),         # while the one-request switch runs (it takes seconds)
+@pytest.mark.parametrize("kill_phase, kill_file, delay, outcome", [
+    ("locked", None, 0, "old"),           # lock taken, nothing uploaded yet
+    ("upload", "big.ttl", 0.05, "old"),   # during the bulk upload of a new version
+    ("switch", None, 0, "old"),           # versions uploaded and checked, switch not sent
+    ("switch", None, 0.003, "either"),    # while the one-request switch runs
+    ("switched", None, 0, "new"),         # switched, old versions not dropped yet
 ])
-def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsys, kill_phase, kill_file, delay):
+def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsys, kill_phase, kill_file, delay,
+                                                                  outcome):
     small, big, old, new = versions(tmp_path)
     files = remote.files_with_ontology([small, big])
     with oxigraph_server(tmp_path / "store") as server:
@@ -211,38 +256,91 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsy
         old_counts = counts_of(old, files)
         code, out, err = run(capsys, "load", "--endpoint", server.base_url, "--no-validate", str(small), str(big))
         assert code == 0, err
-        assert graph_counts(server.query_url, list(old_counts)) == old_counts
+        assert current_counts(server.query_url) == old_counts
 
         write_version(new)
         new_counts = counts_of(new, files)
         message, phases = interrupted_load(server, files, kill_phase, kill_file, delay)
         assert server.base_url in message, message
-        if kill_phase == "upload":
+        assert kill_phase in phases
+        if kill_phase in ("locked", "upload"):
             assert "switch" not in phases, phases
-        else:
-            assert phases[-1] == "switch", phases  # killed before the switch answered
-            assert message.startswith("switching the graphs: ") and "either all old or all new" in message
 
         server.start()  # the same data directory, after a crash
-        after = graph_counts(server.query_url, list(old_counts))
-        if kill_phase == "upload":
-            assert after == old_counts
-        else:
-            assert after in (old_counts, new_counts)  # in practice old: the kill lands mid-transaction
-        # Whatever is left besides the project's graphs is a staging graph.
-        leftovers = set(all_graphs(server.query_url)) - set(old_counts)
-        assert all(g.startswith(remote.STAGING_NS) for g in leftovers), leftovers
-        assert set(staging_graphs(server.query_url)) >= leftovers
+        after = current_counts(server.query_url)  # every version the catalogue names, counted
+        assert after == {"old": old_counts, "new": new_counts}.get(outcome, after)
+        assert after in (old_counts, new_counts)
+        leftovers = set(version_graphs(server.query_url)) - set(catalogue(server.query_url).values())
+        assert lock_claims(server.query_url) != []  # the dead load's claim is still there
 
-        # A later load drops them on request and works.
-        code, out, err = run(capsys, "load", "--endpoint", server.base_url, "--no-validate", "--purge-staging",
-                             str(small))
+        # The next load breaks the expired lock, drops what the dead one left, and works.
+        code, out, err = run(capsys, "load", "--endpoint", server.base_url, "--no-validate", "--lock-wait", "10",
+                             str(small), str(big))
         assert code == 0, err
-        assert staging_graphs(server.query_url) == []
-        small_graph = graph.GraphFile.for_path(small).graph
-        assert graph_counts(server.query_url, [small_graph]) == {small_graph: new_counts[small_graph]}
-        if leftovers:
-            assert "dropped" in out and "staging graphs left by interrupted loads" in out
+        assert "warning: broke the expired load lock of urn:uuid:" in err
+        assert current_counts(server.query_url) == new_counts
+        assert sorted(version_graphs(server.query_url)) == sorted(catalogue(server.query_url).values())
+        assert lock_claims(server.query_url) == []
+        if kill_phase != "locked":
+            assert leftovers, "the interrupted load left versions to drop"
+
+
+# --- two loads at once -------------------------------------------------------------
+
+
+def cli_load(base_url: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url,
+                             "--no-validate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "COLUMNS": "300"})
+
+
+def test_parallel_loads_never_mix(oxigraph, tmp_path):
+    """Two loads of different contents at once, twice: the graphs are exactly one load's."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    contents = {}
+    for folder, version in ((one, "first"), (two, "second")):
+        folder.mkdir()
+        paths = [synthetic(folder / "small.ttl", 50 if version == "first" else 70, version),
+                 synthetic(folder / "big.ttl", 5_000 if version == "first" else 6_000, version)]
+        files = remote.files_with_ontology(paths)
+        contents[version] = remote.local_counts(graph.build_store(files), [gf.graph for gf in files])
+    assert contents["first"] != contents["second"]
+    for _ in range(2):
+        loads = [cli_load(oxigraph.base_url, str(one / "small.ttl"), str(one / "big.ttl")),
+                 cli_load(oxigraph.base_url, str(two / "small.ttl"), str(two / "big.ttl"))]
+        results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in loads]
+        assert [code for code, _, _ in results] == [0, 0], results  # the second waited for the first
+        assert current_counts(oxigraph.query_url) in (contents["first"], contents["second"])
+        assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())
+        assert lock_claims(oxigraph.query_url) == []
+
+
+def claim_lock(server, owner: str, expires: str) -> None:
+    update = remote.fill_params(remote.internal_update("lock-take"), owner=owner,
+                                since=ox.Literal("2026-01-01T00:00:00Z", datatype=ox.NamedNode(remote.XSD_DATETIME)),
+                                expires=ox.Literal(expires, datatype=ox.NamedNode(remote.XSD_DATETIME)))
+    assert requests.post(server.update_url, data=update.encode(), timeout=10,
+                         headers={"Content-Type": "application/sparql-update"}).status_code == 204
+
+
+def test_a_held_lock_makes_a_load_wait_then_refuse(oxigraph, capsys):
+    assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate"]) == 0
+    before = all_graphs(oxigraph.query_url)
+    claim_lock(oxigraph, "urn:uuid:other-load", "2999-01-01T00:00:00Z")
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--lock-wait", "1")
+    assert code == 4
+    assert (f"error: another load is running on {oxigraph.update_url}: the load lock is held by "
+            f"urn:uuid:other-load (since 2026-01-01T00:00:00Z, expires 2999-01-01T00:00:00Z); waited 1 s "
+            f"(--lock-wait). Nothing was changed.") in err, err
+    assert all_graphs(oxigraph.query_url) == {**before, remote.LOCK_GRAPH: 2}
+
+
+def test_an_expired_lock_is_broken(oxigraph, capsys):
+    claim_lock(oxigraph, "urn:uuid:dead-load", "2020-01-01T00:00:00Z")
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate")
+    assert code == 0, err
+    assert "warning: broke the expired load lock of urn:uuid:dead-load" in err
+    assert lock_claims(oxigraph.query_url) == []
 
 
 # --- faults: servers that are down, refuse or answer nonsense --------------------
@@ -327,27 +425,172 @@ def test_garbage_answer_exits_4(capsys, ctype, payload):
     assert len(seen) == 1
 
 
-def test_a_server_that_loses_data_is_caught_before_the_switch(capsys, tmp_path):
-    """It accepts every upload but keeps nothing (as Virtuoso does with Turtle POSTed to /sparql)."""
-    no_rows = json.dumps({"head": {"vars": ["graph", "triples"]}, "results": {"bindings": []}}).encode()
+class FakeSparql:
+    """Just enough of a SPARQL server for a load: it keeps the lock claims and the
+    uploaded graphs' sizes (or loses the uploads), and applies the switch (or not)."""
 
-    def respond(method, path, body):
+    def __init__(self, keep_uploads: bool = True, apply_switch: bool = True):
+        self.keep_uploads, self.apply_switch = keep_uploads, apply_switch
+        self.claims: dict[str, str] = {}
+        self.graphs: dict[str, int] = {}
+        self.current: dict[str, str] = {}
+
+    @staticmethod
+    def rows(variables, rows) -> tuple[int, str, bytes]:
+        bindings = [{v: {"type": "uri" if str(x).startswith(("urn:", "http")) else "literal", "value": str(x)}
+                     for v, x in zip(variables, row)} for row in rows]
+        return 200, "application/sparql-results+json", json.dumps(
+            {"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
+
+    def __call__(self, method, path, body):
         if method == "PUT":
+            if self.keep_uploads:
+                self.graphs[parse_qs(urlsplit(path).query)["graph"][0]] = len(body.splitlines())
             return 201, "text/plain", b""
         if path.startswith("/update"):
+            text = body.decode()
+            owner = (re.findall(r"<(urn:uuid:[^>]+)>", text) or [None])[0]
+            if "FILTER NOT EXISTS" in text and not self.claims:
+                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+            elif "ckc:current" in text:
+                if self.apply_switch and owner in self.claims:
+                    self.current.update(re.findall(r"\(<([^>]+)> <([^>]+)>\)", text))
+            elif "DELETE" in text and "INSERT" in text and owner in self.claims:  # renew
+                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+            elif "DELETE" in text and "?p ?o" in text:
+                self.claims.pop(owner, None)
             return 204, "text/plain", b""
-        return 200, "application/sparql-results+json", no_rows
+        query = parse_qs(body.decode())["query"][0]
+        if "?owner ?since ?expires" in query:
+            return self.rows(["owner", "expires"], self.claims.items())
+        if "?graph ?version" in query:
+            return self.rows(["graph", "version"], self.current.items())
+        if "COUNT(*)" in query:
+            return self.rows(["graph", "triples"], [(g, self.graphs[g]) for g in re.findall(r"<([^>]+)>", query)
+                                                    if g in self.graphs])
+        return self.rows(["graph"], [])
 
+
+def test_a_server_that_loses_data_is_caught_before_the_switch(capsys, tmp_path):
+    """It accepts every upload but keeps nothing (as Virtuoso does with Turtle POSTed to /sparql)."""
+    fake = FakeSparql(keep_uploads=False)
     path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1, 2 .\n")
-    with broken_server(respond) as (url, seen):
+    with broken_server(fake) as (url, seen):
         code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(path))
     assert code == 4
     assert f"{url}/query does not hold what was sent, so nothing was switched: " in err, err
-    assert f"{path}: 0 triples in its staging graph, 2 sent" in err
-    updates = [b.decode() for m, p, b in seen if p == "/update"]
-    assert len(updates) == 1 and updates[0].count("DROP SILENT GRAPH <" + remote.STAGING_NS) == len(
-        remote.files_with_ontology([path]))
-    assert not any(b"COPY" in b for _, _, b in seen)
+    assert f"{path}: 0 triples in its new version, 2 sent" in err
+    assert not any(b"ckc:current" in b for _, p, b in seen if p == "/update")
+    assert fake.claims == {}  # the lock was released
+
+
+def test_a_switch_that_does_nothing_fails_loudly(capsys, tmp_path):
+    """The server keeps the uploads but ignores the switch: reading the catalogue back catches it."""
+    fake = FakeSparql(apply_switch=False)
+    path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1, 2, 3 .\n")
+    with broken_server(fake) as (url, seen):
+        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(path))
+    assert code == 4
+    assert (f"after the switch, the catalogue on {url}/query does not name the new versions: the load lock was "
+            f"broken by another load (it expired after 600 s, --lock-expiry) or the server ignored the update; "
+            f"nothing was switched") in err, err
+    assert sum(b"ckc:current" in b for _, _, b in seen) == 1
+    assert fake.claims == {}
+
+
+def test_a_server_that_forgets_the_lock_is_refused(capsys):
+    forgetful = FakeSparql()
+    forgetful.claims = type("NoClaims", (dict,), {"__setitem__": lambda self, k, v: None})()
+    with broken_server(forgetful) as (url, seen):
+        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate")
+    assert code == 4
+    assert (f"taking the load lock: {url}/update accepted the update but {url}/query does not show it") in err, err
+
+
+# --- bounded time: servers that never answer or answer garbage --------------------
+
+
+@contextmanager
+def raw_server(behaviour: str):
+    """A TCP server that accepts connections and then never answers ("silent"),
+    or sends bytes that are not HTTP and closes ("garbage")."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held, stop = [], threading.Event()
+
+    def serve():
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            held.append(conn)
+            if behaviour == "garbage":
+                conn.recv(65536)
+                conn.sendall(b"\x00\xff\xfe garbage, not HTTP \x01\r\n\r\n")
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", held
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+@pytest.mark.parametrize("command", [
+    ("load", "--no-validate", "--timeout", "2"),
+    ("query", "clusters", "--timeout", "2"),
+    ("stats", "--timeout", "2"),
+])
+def test_a_server_that_never_answers_costs_the_timeout(capsys, command):
+    with raw_server("silent") as (url, held):
+        started = time.monotonic()
+        code, out, err = run(capsys, *command, "--endpoint", url)
+        elapsed = time.monotonic() - started
+    assert code == 4
+    assert f"{url}/query gave no answer within 2 s" in err, err
+    assert len(held) == 1  # a request that timed out is not repeated
+    assert elapsed < 10  # the bound: 2 s, plus starting up
+
+
+@pytest.mark.parametrize("command", [("load", "--no-validate"), ("query", "clusters"), ("stats",)])
+def test_a_server_that_answers_garbage(capsys, command):
+    with raw_server("garbage") as (url, held):
+        code, out, err = run(capsys, *command, "--endpoint", url, "--timeout", "5")
+    assert code == 4
+    assert f"{url}/query answered something that is not HTTP" in err, err
+    assert "Traceback" not in err and "b'" not in err
+
+
+def test_401_names_the_status_and_the_servers_text(capsys):
+    with broken_server(lambda m, p, b: (401, "text/html", b"<html><body><h1>Unauthorized</h1>"
+                                                          b"<p>Sign in first</p></body></html>")) as (url, seen):
+        code, out, err = run(capsys, "query", "clusters", "--endpoint", url)
+    assert code == 4
+    assert (f"error: reading the catalogue: POST {url}/query answered 401 Unauthorized: Unauthorized Sign in first "
+            f"(credentials come from CLUSTERKG_USER/CLUSTERKG_PASSWORD or netrc; none were found)") in err, err
+    assert len(seen) == 1
+
+
+def test_a_server_without_a_catalogue(oxigraph, capsys):
+    code, out, err = run(capsys, "query", "clusters", "--endpoint", oxigraph.base_url)
+    assert code == 4
+    assert (f"error: {oxigraph.query_url} has no clusterkg catalogue (graph <{remote.CATALOGUE_GRAPH}> is empty or "
+            f"missing): load the project first") in err, err
+
+
+def test_the_query_endpoint_given_as_base_url_of_a_generic_server(capsys):
+    with broken_server(lambda m, p, b: (405, "text/plain", b"POST / is not supported by this server")) as (url, _):
+        code, out, err = run(capsys, "query", "clusters", "--endpoint", url, "--server", "generic")
+    assert code == 4
+    assert f"POST {url} answered 405 Method Not Allowed: POST / is not supported by this server" in err, err
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
@@ -414,8 +657,7 @@ def test_conforming_data_is_loaded(oxigraph, capsys, fake_validate):
     assert code == 0, err
     assert len(calls) == 1
     files = graph.project_files()
-    assert graph_counts(oxigraph.query_url, [gf.graph for gf in files]) == {
-        gf.graph: len(file_graph(gf.path)) for gf in files}
+    assert current_counts(oxigraph.query_url) == {gf.graph: len(file_graph(gf.path)) for gf in files}
 
 
 # --- credentials ----------------------------------------------------------------------
@@ -443,26 +685,47 @@ def test_graph_iris_are_bound_as_iris_never_pasted():
         remote.fill_graphs(internal_query("graph-triple-counts"), ["http://x> } } DROP ALL ; #"])
 
 
-def test_a_switch_that_does_nothing_fails_loudly(capsys, tmp_path):
-    """The server keeps the staging graphs but ignores the switch: the final counts catch it."""
-    staged: dict[str, int] = {}
+# --- readers see all old or all new ----------------------------------------------------
 
-    def respond(method, path, body):
-        if method == "PUT":
-            graph_iri = parse_qs(urlsplit(path).query)["graph"][0]
-            staged[graph_iri] = len(body.splitlines())  # N-Triples: one triple a line
-            return 201, "text/plain", b""
-        if path.startswith("/update"):
-            return 204, "text/plain", b""
-        query = parse_qs(body.decode())["query"][0]
-        rows = [{"graph": {"type": "uri", "value": g}, "triples": {"type": "literal", "value": str(staged[g])}}
-                for g in re.findall(r"<([^>]+)>", query) if g in staged]
-        return 200, "application/sparql-results+json", json.dumps({"results": {"bindings": rows}}).encode()
 
-    path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1, 2, 3 .\n")
-    with broken_server(respond) as (url, seen):
-        code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(path))
-    assert code == 4
-    assert f"{url}/query does not hold what was sent after the switch: " in err, err
-    assert f"{graph.GraphFile.for_path(path).graph}: 0 triples, 3 sent" in err
-    assert sum(b"COPY GRAPH" in b for _, _, b in seen) == 1
+class SwitchingClient:
+    """A client whose catalogue a load switches while the first query runs."""
+
+    def __init__(self):
+        self.catalogues = [{"g": "g/v/1"}, {"g": "g/v/2"}, {"g": "g/v/2"}]
+        self.datasets = []
+        self.endpoints = remote.Endpoints.for_server("http://example.invalid")
+
+    def catalogue(self, what="reading the catalogue"):
+        return self.catalogues.pop(0)
+
+    def results(self, query, *, dataset=None, what="query", timeout=None):
+        self.datasets.append(list(dataset))
+        return {"head": {"vars": []}, "results": {"bindings": []}}
+
+
+def test_a_query_that_ran_across_a_switch_runs_again_on_the_new_versions():
+    client = SwitchingClient()
+    remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
+    assert client.datasets == [["g/v/1"], ["g/v/2"]]
+    assert client.catalogues == []
+
+
+def test_a_query_that_keeps_running_across_switches_is_refused():
+    client = SwitchingClient()
+    client.catalogues = [{"g": f"g/v/{i}"} for i in range(5)]
+    with pytest.raises(remote.RemoteError) as info:
+        remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
+    assert str(info.value) == ("query: the graphs on http://example.invalid/query were switched by a load during each "
+                               "of 3 attempts; try again")
+
+
+def test_graph_option_names_the_graph_of_one_file(oxigraph, capsys, tmp_path):
+    path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1 .\n")
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate",
+                         "--graph", "http://example.org/graph/mine", str(path))
+    assert code == 0, err
+    assert current_counts(oxigraph.query_url)["http://example.org/graph/mine"] == 1
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri",
+                         str(path))
+    assert code == 64 and "--graph not an iri: not an IRI" in err, err

@@ -7,6 +7,7 @@ and listens on two free loopback ports; it is stopped after the module.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -15,8 +16,8 @@ from requests.auth import HTTPDigestAuth
 
 from clusterkg import graph, remote
 from conftest import run_cli as run
-from servers import (file_graph, graph_counts, graph_triples, staging_graphs, virtuoso_executable,
-                     virtuoso_server)
+from servers import (catalogue, current_counts, current_triples, file_graph, lock_claims, version_graphs,
+                     virtuoso_executable, virtuoso_server)
 
 pytestmark = pytest.mark.skipif(virtuoso_executable() is None,
                                 reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
@@ -50,15 +51,16 @@ def test_load_the_project_into_virtuoso(virtuoso, dba, capsys):
                              "--no-validate")
         assert code == 0, err
         assert f"loaded {sum(expected.values())} triples into {len(expected)} graphs" in out
-        assert graph_counts(virtuoso.query_url, list(expected)) == expected
-    assert staging_graphs(virtuoso.query_url) == []
+        assert current_counts(virtuoso.query_url) == expected
+    assert sorted(version_graphs(virtuoso.query_url)) == sorted(catalogue(virtuoso.query_url).values())
+    assert lock_claims(virtuoso.query_url) == []
 
 
 def test_virtuoso_holds_the_triples_of_each_file(virtuoso, dba, capsys):
     code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
     assert code == 0, err
     for gf in graph.project_files():
-        on_server = graph_triples(virtuoso.query_url, gf.graph)
+        on_server = current_triples(virtuoso.query_url, gf.graph)
         expected = file_graph(gf.path)
         assert len(on_server) == len(expected), gf.path
         assert to_isomorphic(on_server) == to_isomorphic(expected), gf.path
@@ -69,23 +71,87 @@ def test_wrong_password_is_refused_with_exit_4(virtuoso, monkeypatch, capsys):
     monkeypatch.setenv("CLUSTERKG_PASSWORD", "not-the-password")
     code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
     assert code == 4
-    assert f"PUT {virtuoso.base_url}/sparql-graph-crud-auth answered 401 Unauthorized" in err, err
+    assert f"taking the load lock: POST {virtuoso.base_url}/sparql-auth answered 401 Unauthorized" in err, err
 
 
-def test_staging_graphs_left_behind_are_found_and_purged(virtuoso, dba, capsys):
+def test_what_an_interrupted_load_left_is_dropped_by_the_next(virtuoso, dba, capsys):
     endpoints = remote.Endpoints.for_server(virtuoso.base_url, "virtuoso")
-    leftover = remote.STAGING_NS + "interrupted/0"
+    leftover = remote.project.GRAPH_NS + "data/clusters/v/20260101T000000Z-" + "0" * 32
     with remote.SparqlClient(endpoints, auth=HTTPDigestAuth("dba", "dba")) as client:
         client.put_graph(leftover, b"<http://example.org/s> <http://example.org/p> 1 .\n", what="test")
-        assert client.staging_graphs() == [leftover]
+    assert leftover in version_graphs(virtuoso.query_url)
     code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
-    assert code == 0
-    assert "warning: 1 staging graphs left by interrupted loads are on the server" in err
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--purge-staging")
     assert code == 0, err
-    assert "dropped 1 staging graphs left by interrupted loads" in out
-    assert staging_graphs(virtuoso.query_url) == []
+    assert leftover not in version_graphs(virtuoso.query_url)
+    assert sorted(version_graphs(virtuoso.query_url)) == sorted(catalogue(virtuoso.query_url).values())
+
+
+def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
+    """The server reads the files itself (isql ld_dir / rdf_loader_run), then the same switch."""
+    expected = expected_counts()
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    assert code == 0, err
+    assert current_counts(virtuoso.query_url) == expected
+    for gf in graph.project_files()[:2]:
+        assert to_isomorphic(current_triples(virtuoso.query_url, gf.graph)) == to_isomorphic(file_graph(gf.path))
+    assert not list(virtuoso.directory.glob("clusterkg-*.nt"))  # the files are removed
+
+
+def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, capsys, tmp_path):
+    before = catalogue(virtuoso.query_url)
+    missing = tmp_path / "not-there"
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(missing), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    assert code == 4
+    assert f"cannot write {missing}/clusterkg-" in err and "for the bulk loader: No such file or directory" in err, err
+    assert catalogue(virtuoso.query_url) == before
+    assert lock_claims(virtuoso.query_url) == []
+
+
+def test_a_wrong_isql_port_is_an_error(virtuoso, dba, capsys):
+    from clusterkg.server import free_port
+    port = free_port()
+    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
+                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{port}")
+    assert code == 4
+    assert f"isql 127.0.0.1:{port} failed: " in err, err
+    assert lock_claims(virtuoso.query_url) == []
+
+
+@pytest.mark.parametrize("kill_phase, delay", [("upload", 0.0), ("switch", 0.005), ("switched", 0.0)])
+def test_virtuoso_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path_factory, kill_phase, delay):
+    """A private Virtuoso of its own, SIGKILLed during a load, restarted on the same database."""
+    expected = expected_counts()
+    files = graph.project_files()
+    with virtuoso_server(tmp_path_factory.mktemp("virtuoso-kill")) as server:
+        auth = HTTPDigestAuth("dba", "dba")
+        endpoints = remote.Endpoints.for_server(server.base_url, "virtuoso")
+        with remote.SparqlClient(endpoints, auth=auth) as client:
+            remote.load(files, client, validate=False)
+        old = catalogue(server.query_url)
+        killed = threading.Event()
+
+        def on_phase(phase, gl):
+            if phase == kill_phase and not killed.is_set():
+                killed.set()
+                if delay:
+                    threading.Timer(delay, server.kill).start()
+                else:
+                    server.kill()
+
+        with remote.SparqlClient(endpoints, auth=auth, retries=0, timeout=30) as client:
+            with pytest.raises(remote.RemoteError):
+                remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
+        time.sleep(0.5)
+        server.start()
+        after = catalogue(server.query_url)
+        assert after == old or set(after.values()).isdisjoint(old.values())  # all old or all new
+        assert current_counts(server.query_url) == expected
+        with remote.SparqlClient(endpoints, auth=auth) as client:
+            report = remote.load(files, client, validate=False, lock_wait=30)
+        assert report.broken_locks
+        assert sorted(version_graphs(server.query_url)) == sorted(catalogue(server.query_url).values())
 
 
 def test_startup_time_is_reported(virtuoso):

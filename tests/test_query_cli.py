@@ -319,9 +319,9 @@ def test_unreachable_endpoint_exits_4(run):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     url = f"http://127.0.0.1:{port}/sparql"
-    code, out, err = run("cluster-partners", "--endpoint", url)
+    code, out, err = run("cluster-partners", "--endpoint", url, "--server", "generic")
     assert (code, out) == (4, "")
-    assert err.startswith(f"error: SPARQL endpoint {url} failed: ")
+    assert err.startswith(f"error: reading the catalogue: cannot connect to {url}: ")
     assert "Connection refused" in err
 
 

@@ -28,6 +28,7 @@ Adjustments to pyLODE 3.4.1, and why:
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import logging
 import re
 import sys
@@ -53,6 +54,10 @@ class DocsError(Exception):
     """The ontology could not be read, or pyLODE could not document it."""
 
 
+class DocsUnavailable(DocsError):
+    """pyLODE is not installed (it is the optional extra ``clusterkg[docs]``)."""
+
+
 def _import_pylode():
     # importing pyLODE calls logging.basicConfig(level=DEBUG) (profiles/supermodel/loader.py):
     # keep the root logger as it was
@@ -68,6 +73,8 @@ def _import_pylode():
 
 
 def _import_pylode_quietly():
+    if importlib.util.find_spec("pylode") is None:
+        raise DocsUnavailable("clusterkg docs needs pyLODE, which is not installed: pip install 'clusterkg[docs]'")
     if "pylode.version" not in sys.modules:
         try:
             import pylode.version  # noqa: F401  (works once RDFLib/pyLODE#260 is released)

@@ -7,6 +7,8 @@ reason) and leaves the store as it was.
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +20,8 @@ import rdflib
 
 from . import project
 from .sparql import internal_query
+
+log = logging.getLogger(__name__)
 
 
 class LoadError(Exception):
@@ -87,6 +91,13 @@ def load_file(store: ox.Store, gf: GraphFile) -> ParsedFile:
         text = gf.path.read_bytes()
     except OSError as e:
         raise LoadError(gf.path, f"cannot read file: {e.strerror or e}") from None
+    if text.startswith(codecs.BOM_UTF8):  # a UTF-8 byte-order mark (Windows editors): not Turtle, but harmless
+        log.info("%s: skipping its UTF-8 byte-order mark", gf.path)
+        text = text[len(codecs.BOM_UTF8):]
+    elif text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LoadError(gf.path, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                                 "Turtle must be UTF-8", 1, 1)
+    log.debug("loading %s into <%s>", gf.path, gf.graph)
     try:
         store.load(input=text, format=ox.RdfFormat.TURTLE, base_iri=gf.path.resolve().as_uri(),
                    to_graph=ox.NamedNode(gf.graph))

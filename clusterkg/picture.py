@@ -19,21 +19,35 @@ would be unreadable, so it shows less, and says what in its subtitle
   between them; if still too many, the ``max_nodes`` best connected of them.
 
 ``focus`` also works on a small graph (to zoom in).
+
+networkx, matplotlib and scipy (for networkx's Kamada-Kawai layout) are the
+optional extra ``clusterkg[picture]``: without them :data:`MISSING` names what
+is missing, :func:`picture` draws nothing and says so in its note (the report is
+written without its picture), and ``clusterkg picture`` refuses with the
+``pip install`` to run.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
-import networkx as nx
-import numpy as np
 import pyoxigraph as ox
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+
+#: The first module of the ``picture`` extra that is not installed, else None.
+MISSING: str | None = next((m for m in ("networkx", "matplotlib", "numpy", "scipy")
+                            if importlib.util.find_spec(m) is None), None)
+INSTALL_HINT = "pip install 'clusterkg[picture]'"
+
+if MISSING is None:
+    import matplotlib
+    import networkx as nx
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 from . import project
 from .sparql import internal_query
@@ -58,7 +72,9 @@ CORE_KINDS = (CKG + "Cluster", CKG + "InterClusterNetwork")
 
 @dataclass
 class Picture:
-    graph: nx.MultiDiGraph
+    """What was drawn (``graph`` is None when the picture extra is not installed)."""
+
+    graph: nx.MultiDiGraph | None
     note: str
     files: dict[str, Path] = field(default_factory=dict)
 
@@ -329,7 +345,12 @@ def _metadata(fmt: str) -> dict:
 
 def picture(store: ox.Store, out: Path, focus: str | None = None, hops: int = 2,
             max_nodes: int = MAX_NODES, formats: tuple[str, ...] = ("svg", "png")) -> Picture:
-    """Query, select, draw. ``out`` is the path without suffix (``build/picture/network``)."""
+    """Query, select, draw. ``out`` is the path without suffix (``build/picture/network``).
+
+    Without the picture extra (:data:`MISSING`), nothing is drawn: the picture has
+    no graph, no files, and a note saying what to install."""
+    if MISSING is not None:
+        return Picture(None, f"no picture: {MISSING} is not installed ({INSTALL_HINT})")
     full = network(store)
     g, note = select(full, focus=focus, hops=hops, max_nodes=max_nodes)
     files = draw(g, Path(out), note, formats=formats)

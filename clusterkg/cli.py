@@ -105,6 +105,7 @@ def cli(verbose: int, quiet: bool) -> None:
     """
     setup_output(verbose, quiet)
     log.debug("assets: %s", project.ROOT)
+    project.check_root()
 
 
 @cli.command()

@@ -71,6 +71,12 @@ def asset_dir(name: str) -> Path:
     return folder
 
 
+def check_root() -> None:
+    """Raise :class:`AssetsNotFound` unless :data:`ROOT` holds every asset folder."""
+    for name in ASSETS:
+        asset_dir(name)
+
+
 def data_files(data: str | os.PathLike[str] | Iterable[str | os.PathLike[str]] | None = None) -> list[Path]:
     """The Turtle files of the data: ``None`` -> the project's ``data/*.ttl``; a
     folder -> its ``*.ttl``; a file, or several -> those, in the order given.

@@ -30,7 +30,7 @@ import pyoxigraph as ox
 
 from . import graph, project
 from . import query as query_mod
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 if TYPE_CHECKING:
     import pandas
@@ -74,14 +74,14 @@ class Rows(Sequence[dict[str, Any]]):
 
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
-            return [dict(zip(self.columns, row)) for row in self.result.rows[index]]
-        return dict(zip(self.columns, self.result.rows[index]))
+            return [dict(zip(self.columns, row, strict=True)) for row in self.result.rows[index]]
+        return dict(zip(self.columns, self.result.rows[index], strict=True))
 
     def __len__(self) -> int:
         return len(self.result.rows)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (dict(zip(self.columns, row)) for row in self.result.rows)
+        return (dict(zip(self.columns, row, strict=True)) for row in self.result.rows)
 
     def __repr__(self) -> str:
         return f"<Rows {self.title!r}: {len(self)} rows x {len(self.columns)} columns {list(self.columns)}>"
@@ -118,10 +118,14 @@ class KnowledgeGraph:
 
     def stats(self) -> Stats:
         """Triples per named graph and instances per class (``clusterkg stats``)."""
-        graphs = {row["graph"].value: int(row["triples"].value)
-                  for row in self.store.query(internal_query("triples-per-graph"))}
-        classes = {project.shorten(row["class"].value): int(row["instances"].value)
-                   for row in self.store.query(internal_query("instances-per-class"))}
+        graphs = {
+            row["graph"].value: int(row["triples"].value)
+            for row in select(self.store, internal_query("triples-per-graph"))
+        }
+        classes = {
+            project.shorten(row["class"].value): int(row["instances"].value)
+            for row in select(self.store, internal_query("instances-per-class"))
+        }
         return Stats(graphs, classes)
 
     def validate(self, *, engine: str = "pyshacl", inference: str = "none") -> validate.Validation:
@@ -151,8 +155,7 @@ class KnowledgeGraph:
             from . import why as why_mod  # type: ignore[attr-defined,unused-ignore]
         except ImportError:
             raise NotImplementedError("this version of clusterkg has no clusterkg.why module") from None
-        return why_mod.why(self.store, project.expand(s), project.expand(p),
-                           None if o is None else project.expand(o))
+        return why_mod.why(self.store, project.expand(s), project.expand(p), None if o is None else project.expand(o))
 
     def export(self, fmt: str = "trig", out: PathLike | None = None) -> bytes:
         """The whole graph in ``fmt`` (ttl, nt, nq, trig, jsonld, csv), written to ``out``
@@ -161,8 +164,17 @@ class KnowledgeGraph:
 
         return export.export(self.store, fmt, Path(out) if out is not None else None)
 
-    def load(self, endpoint: str, *, server: str = "oxigraph", validate: bool = True, upload: str = "gsp",
-             auth: str | None = None, timeout: float = 300.0, retries: int = 3) -> remote.LoadReport:
+    def load(
+        self,
+        endpoint: str,
+        *,
+        server: str = "oxigraph",
+        validate: bool = True,
+        upload: str = "gsp",
+        auth: str | None = None,
+        timeout: float = 300.0,
+        retries: int = 3,
+    ) -> remote.LoadReport:
         """Load the files into a SPARQL server, one named graph per file, all or nothing
         (``clusterkg load``). ``server`` is oxigraph, virtuoso or generic; credentials
         come from CLUSTERKG_USER / CLUSTERKG_PASSWORD or netrc. Raises
@@ -171,8 +183,12 @@ class KnowledgeGraph:
         from . import remote
 
         endpoints = remote.Endpoints.for_server(endpoint, server)
-        client = remote.SparqlClient(endpoints, timeout=timeout, retries=retries,
-                                     auth=remote.make_auth(auth or remote.PROFILES[server].auth, endpoints.update))
+        client = remote.SparqlClient(
+            endpoints,
+            timeout=timeout,
+            retries=retries,
+            auth=remote.make_auth(auth or remote.PROFILES[server].auth, endpoints.update),
+        )
         with client:
             return remote.load(self.files, client, validate=validate, upload=upload)
 

@@ -48,7 +48,7 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it a class variable
 
     def show(self, file=None) -> None:  # noqa: D401 - click API
         error_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True,
@@ -239,6 +239,7 @@ def picture_cmd(out: Path, focus: str | None, hops: int, max_nodes: int) -> None
     except KeyError:
         raise CliError(f"--focus {focus}: no such node in the picture (give the IRI of a cluster, city, "
                        f"country, network, project or agreement)", EXIT_PARAMETER) from None
+    assert pic.graph is not None  # the picture extra is installed
     console.print(f"drew {pic.graph.number_of_nodes()} nodes and {pic.graph.number_of_edges()} ties "
                   f"({pic.note}): {', '.join(str(p) for p in pic.files.values())}", highlight=False, soft_wrap=True)
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 import rdflib
 
 from . import project
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class GraphFile:
     graph: str
 
     @classmethod
-    def for_path(cls, path: Path | str, root: Path = project.ROOT) -> "GraphFile":
+    def for_path(cls, path: Path | str, root: Path = project.ROOT) -> GraphFile:
         path = Path(path)
         return cls(path, graph_iri(path, root))
 
@@ -138,7 +138,7 @@ def load_project(root: Path = project.ROOT) -> ox.Store:
 
 def check_literals(store: ox.Store, parsed: Sequence[ParsedFile]) -> None:
     """Refuse literals whose lexical form does not fit their datatype."""
-    for row in store.query(internal_query("ill-typed-literals"), use_default_graph_as_union=True):
+    for row in select(store, internal_query("ill-typed-literals"), use_default_graph_as_union=True):
         lit: ox.Literal = row["o"]
         dt = project.shorten(lit.datatype.value, unmatched="<{}>")
         for pf in parsed:

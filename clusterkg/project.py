@@ -129,6 +129,7 @@ PREFIXES = {
     "xsd": "http://www.w3.org/2001/XMLSchema#",
 }
 
+
 def _namespace_manager(prefixes: Mapping[str, str]):
     """An rdflib NamespaceManager binding exactly ``prefixes`` (cached per mapping)."""
     key = tuple(sorted(prefixes.items()))
@@ -155,7 +156,7 @@ def shorten(iri: str, prefixes: Mapping[str, str] = PREFIXES, unmatched: str = "
     NamespaceManager: a bound namespace and a valid local name); otherwise
     ``unmatched`` filled with the IRI (``"<{}>"`` for Turtle-like output)."""
     try:
-        return str(_namespace_manager(prefixes).curie(iri, generate=False))  # type: ignore[attr-defined]
+        return str(_namespace_manager(prefixes).curie(iri, generate=False))
     except (KeyError, ValueError):
         return unmatched.format(iri)
 

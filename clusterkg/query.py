@@ -647,12 +647,16 @@ def solutions(result: Result) -> ox.QuerySolutions:
     form (``str()`` of a pyoxigraph term, escaped)."""
     lines = ["\t".join(f"?{c}" for c in result.columns)]
     lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.terms]
-    return ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    parsed = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)  # a TSV results document holds solutions
+    return parsed
 
 
 def serialize(result: Result, fmt: str) -> str:
     """SPARQL 1.1 CSV, TSV or JSON results, written by pyoxigraph."""
-    return solutions(result).serialize(format=_RESULTS_FORMATS[fmt]).decode("utf-8")
+    data = solutions(result).serialize(format=_RESULTS_FORMATS[fmt])
+    assert data is not None  # no output file given: the bytes are returned
+    return data.decode("utf-8")
 
 
 def to_csv(result: Result) -> str:
@@ -679,7 +683,7 @@ def table_cells(result: Result) -> list[tuple[str, ...]]:
     that ``--param`` accepts back, or in full; other values as :func:`display`."""
     terms = result.terms or [(None,) * len(result.columns)] * len(result.rows)
     return [tuple(shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
-                  for v, t in zip(row, row_terms)) for row, row_terms in zip(result.rows, terms)]
+                  for v, t in zip(row, row_terms, strict=True)) for row, row_terms in zip(result.rows, terms, strict=True)]
 
 
 def to_table(result: Result, width: int | None = None) -> Any:
@@ -710,7 +714,7 @@ def to_table(result: Result, width: int | None = None) -> Any:
     records.add_column("column", no_wrap=True, style="bold")
     records.add_column("value", overflow="fold")
     for row in cells:
-        for i, (column, cell) in enumerate(zip(result.columns, row)):
+        for i, (column, cell) in enumerate(zip(result.columns, row, strict=True)):
             records.add_row(Text(column), Text(cell), end_section=i == len(row) - 1)
     return records
 

@@ -18,8 +18,9 @@ from clusterkg import synthetic
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write the Turtle files into")
-    parser.add_argument("triples", type=int, nargs="?", default=100_000, metavar="N",
-                        help="about how many triples (default: 100000)")
+    parser.add_argument(
+        "triples", type=int, nargs="?", default=100_000, metavar="N", help="about how many triples (default: 100000)"
+    )
     parser.add_argument("--seed", type=int, default=113, help="random seed (default: 113)")
     args = parser.parse_args(argv)
     if args.triples < 1:

@@ -21,11 +21,13 @@ CK = project.ID_NS
 def readme_python_blocks() -> list[tuple[int, str]]:
     """The ```python blocks of the README's "Python API" section, with their first line."""
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("## Python API"):]
-    section = section[:section.index("\n## ", 1)]
-    offset = text[:text.index("## Python API")].count("\n")
-    return [(offset + section[:m.start()].count("\n") + 2, m.group(1))
-            for m in re.finditer(r"^```python\n(.*?)^```", section, re.S | re.M)]
+    section = text[text.index("## Python API") :]
+    section = section[: section.index("\n## ", 1)]
+    offset = text[: text.index("## Python API")].count("\n")
+    return [
+        (offset + section[: m.start()].count("\n") + 2, m.group(1))
+        for m in re.finditer(r"^```python\n(.*?)^```", section, re.S | re.M)
+    ]
 
 
 def test_the_readme_python_example_runs_and_prints_what_its_comments_say():
@@ -63,8 +65,16 @@ def test_stats(kg, store):
 def test_query_rows_are_dicts_and_take_curies(kg):
     rows = kg.query("cluster-sites", cluster="ck:cap-digital")
     assert rows.columns == ("cluster", "kind", "site", "town", "region", "country")
-    assert list(rows) == [{"cluster": CK + "cap-digital", "kind": "seat", "site": None, "town": "Paris",
-                           "region": "Île-de-France", "country": "France"}]
+    assert list(rows) == [
+        {
+            "cluster": CK + "cap-digital",
+            "kind": "seat",
+            "site": None,
+            "town": "Paris",
+            "region": "Île-de-France",
+            "country": "France",
+        }
+    ]
     assert rows[0] == list(rows)[0] and rows[:1] == list(rows)
     assert len(rows) == 1
     # the same as the full IRI
@@ -75,15 +85,21 @@ def test_query_values_are_python_values(kg):
     # an xsd:integer parameter given as an int; the query's date is a plain string ("2019-02-05")
     rows = kg.query("timeline", from_year=2007)
     assert [(r["from_year"], r["date"], r["subject"]) for r in rows] == [
-        (2007, "2019-02-05", CK + "digital-113"), (2007, "2019-02-05", CK + "digital-113-merger")]
+        (2007, "2019-02-05", CK + "digital-113"),
+        (2007, "2019-02-05", CK + "digital-113-merger"),
+    ]
     # an xsd:date value is a datetime.date
-    assert query.normalise_term(query.ox.Literal("2019-02-05", datatype=query.ox.NamedNode(query.XSD_DATE))) == \
-        dt.date(2019, 2, 5)
+    assert query.normalise_term(query.ox.Literal("2019-02-05", datatype=query.ox.NamedNode(query.XSD_DATE))) == dt.date(
+        2019, 2, 5
+    )
 
 
 def test_query_refuses_a_bad_parameter(kg):
-    with pytest.raises(query.QueryError, match=r'query "cluster-sites": parameter "cluster": '
-                                               r"<https://w3id.org/clusterkg/id/paris> is not a ckg:Cluster"):
+    with pytest.raises(
+        query.QueryError,
+        match=r'query "cluster-sites": parameter "cluster": '
+        r"<https://w3id.org/clusterkg/id/paris> is not a ckg:Cluster",
+    ):
         kg.query("cluster-sites", cluster="ck:paris")
     with pytest.raises(query.QueryError, match=r'unknown query "nope"'):
         kg.query("nope")
@@ -104,9 +120,12 @@ def test_to_dataframe_without_pandas_says_what_to_install(kg, monkeypatch):
 
 def test_open_a_file_or_a_folder(tmp_path):
     one = tmp_path / "one.ttl"
-    one.write_text("@prefix ck: <https://w3id.org/clusterkg/id/> .\n"
-                   "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-                   'ck:x rdfs:label "x"@en .\n', encoding="utf-8")
+    one.write_text(
+        "@prefix ck: <https://w3id.org/clusterkg/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'ck:x rdfs:label "x"@en .\n',
+        encoding="utf-8",
+    )
     ontology = sum(len(list(graph.build_store([gf]))) for gf in graph.project_files(data=False))
     for data in (one, str(one), [one], tmp_path):
         kg = clusterkg.open(data)
@@ -117,7 +136,9 @@ def test_open_a_file_or_a_folder(tmp_path):
 def test_open_refuses_a_bad_file_with_its_line(tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a foo:b ex:c .\n", encoding="utf-8")
-    with pytest.raises(graph.LoadError, match=r"bad.ttl:2:6: Turtle syntax error: The prefix foo: has not been declared"):
+    with pytest.raises(
+        graph.LoadError, match=r"bad.ttl:2:6: Turtle syntax error: The prefix foo: has not been declared"
+    ):
         clusterkg.open(bad)
 
 
@@ -150,8 +171,8 @@ def test_load_into_a_server_replaces_each_graph(kg, store, tmp_path):
         report = kg.load(server.base_url)
         assert report.triples == len(store)
         graphs = [gf.graph for gf in kg.files]
-        expected = {g: sum(1 for _ in store.quads_for_pattern(None, None, None, query.ox.NamedNode(g)))
-                    for g in graphs}
+        expected = {g: sum(1 for _ in store.quads_for_pattern(None, None, None, query.ox.NamedNode(g))) for g in graphs}
         assert {gl.file.graph: (gl.before, gl.after) for gl in report.graphs} == {
-            g: (0, n) for g, n in expected.items()}
+            g: (0, n) for g, n in expected.items()
+        }
         assert graph_counts(server.query_url, graphs) == expected

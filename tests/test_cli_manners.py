@@ -38,8 +38,9 @@ def test_a_curie_is_accepted_where_an_iri_is(capsys):
 def test_an_unknown_curie_is_refused_as_an_iri_of_nothing(capsys):
     code, _, err = run(capsys, "query", "cluster-partners", "-p", "cluster=ck:atlantis")
     assert code == 3
-    assert " ".join(err.split()) == (f'error: query "cluster-partners": parameter "cluster": <{CK}atlantis> '
-                                     "is not a ckg:Cluster in the graph")
+    assert " ".join(err.split()) == (
+        f'error: query "cluster-partners": parameter "cluster": <{CK}atlantis> is not a ckg:Cluster in the graph'
+    )
 
 
 @pytest.mark.parametrize("name", ["cluster-partners", "timeline", "clusters", "network-members"])
@@ -53,8 +54,12 @@ def test_tables_fit_80_columns_and_never_cut_a_curie(name, capsys, monkeypatch, 
     assert max(len(line) for line in lines) <= 80
     assert "…" not in out
     result = query.run(name, store=store)
-    curies = {query.shorten(t.value, result.prefixes) for row in result.terms for t in row
-              if isinstance(t, query.ox.NamedNode)}
+    curies = {
+        query.shorten(t.value, result.prefixes)
+        for row in result.terms
+        for t in row
+        if isinstance(t, query.ox.NamedNode)
+    }
     assert curies, "the query returns IRIs"
     cells = {cell.strip() for line in lines for cell in line.split("│")}
     assert curies <= cells  # every IRI whole, on one line of one cell
@@ -65,9 +70,21 @@ def test_a_narrow_result_keeps_its_columns(capsys, monkeypatch):
     code, out, _ = run(capsys, "query", "cluster-sites", "-p", "cluster=ck:cap-digital")
     assert code == 0
     assert [c.strip() for c in out.splitlines()[2].split("┃")[1:-1]] == [
-        "cluster", "kind", "site", "town", "region", "country"]
+        "cluster",
+        "kind",
+        "site",
+        "town",
+        "region",
+        "country",
+    ]
     assert [c.strip() for c in out.splitlines()[4].split("│")[1:-1]] == [
-        "ck:cap-digital", "seat", "", "Paris", "Île-de-France", "France"]
+        "ck:cap-digital",
+        "seat",
+        "",
+        "Paris",
+        "Île-de-France",
+        "France",
+    ]
 
 
 def test_a_wide_result_is_shown_as_one_block_per_row(capsys, monkeypatch):
@@ -75,16 +92,29 @@ def test_a_wide_result_is_shown_as_one_block_per_row(capsys, monkeypatch):
     code, out, _ = run(capsys, "query", "clusters")
     assert code == 0
     first = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()[2:11]]
-    assert first == [["cluster", "ck:cap-digital"], ["clusterLabel", "Cap Digital"],
-                     ["kind", "competitiveness cluster"], ["city", "Paris"], ["region", "Île-de-France"],
-                     ["country", "France"], ["founded", "2006"], ["sector", "digital content and services"],
-                     ["homepage", "http://www.capdigital.com/"]]
+    assert first == [
+        ["cluster", "ck:cap-digital"],
+        ["clusterLabel", "Cap Digital"],
+        ["kind", "competitiveness cluster"],
+        ["city", "Paris"],
+        ["region", "Île-de-France"],
+        ["country", "France"],
+        ["founded", "2006"],
+        ["sector", "digital content and services"],
+        ["homepage", "http://www.capdigital.com/"],
+    ]
 
 
 def _clusterkg(*argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     environ = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "clusterkg.cli", *argv], capture_output=True, text=True,
-                          env=environ, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "clusterkg.cli", *argv],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def test_no_color(tmp_path):
@@ -122,15 +152,18 @@ def test_verbose_shows_the_log(tmp_path, capsys):
 
 def test_a_byte_order_mark_is_accepted_and_utf16_named(tmp_path, capsys):
     bom = tmp_path / "bom.ttl"
-    bom.write_bytes(codecs.BOM_UTF8 + b"@prefix ck: <https://w3id.org/clusterkg/id/> .\n"
-                    b'ck:x <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n')
+    bom.write_bytes(
+        codecs.BOM_UTF8 + b"@prefix ck: <https://w3id.org/clusterkg/id/> .\n"
+        b'ck:x <http://www.w3.org/2000/01/rdf-schema#label> "x"@en .\n'
+    )
     assert run(capsys, "validate", str(bom))[0] == 0
     utf16 = tmp_path / "utf16.ttl"
     utf16.write_bytes("@prefix ex: <http://example.org/> .\n".encode("utf-16"))
     code, _, err = run(capsys, "stats", str(utf16))
     assert code == 2
-    assert " ".join(err.split()) == (f"error: {utf16}:1:1: the file is UTF-16 (it starts with a UTF-16 "
-                                     "byte-order mark): Turtle must be UTF-8")
+    assert " ".join(err.split()) == (
+        f"error: {utf16}:1:1: the file is UTF-16 (it starts with a UTF-16 byte-order mark): Turtle must be UTF-8"
+    )
 
 
 def test_version(capsys):
@@ -152,16 +185,25 @@ def test_output_settings_do_not_leak_between_invocations(capsys, monkeypatch):
 def test_generate_synthetic_help_writes_nothing(tmp_path):
     script = REPO / "scripts" / "generate_synthetic.py"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script), "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 and done.stdout.startswith("usage: generate_synthetic.py")
     assert list(tmp_path.iterdir()) == []
-    done = subprocess.run([sys.executable, str(script), "out", "0"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script), "out", "0"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2 and "N must be at least 1" in done.stderr
     assert list(tmp_path.iterdir()) == []
-    done = subprocess.run([sys.executable, str(script), "out", "400"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(script), "out", "400"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "agreements.ttl", "clusters.ttl", "networks.ttl", "observations.ttl", "places.ttl", "sources.ttl"]
+        "agreements.ttl",
+        "clusters.ttl",
+        "networks.ttl",
+        "observations.ttl",
+        "places.ttl",
+        "sources.ttl",
+    ]

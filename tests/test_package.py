@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from clusterkg import picture, project, report
+from clusterkg import picture, report
 from clusterkg.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,8 +36,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _run(argv: list[str | Path], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in argv], cwd=cwd, env=_env(**env), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([str(a) for a in argv], cwd=cwd, env=_env(**env), capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="session")
@@ -45,9 +44,22 @@ def wheel(tmp_path_factory) -> Path:
     """``pip wheel`` of a copy of the repository (no build litter in the working copy)."""
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
-    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".mypy_cache",
-        ".ruff_cache", "tests"))
+    shutil.copytree(
+        REPO,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "dist",
+            "*.egg-info",
+            "__pycache__",
+            ".pytest_cache",
+            ".mypy_cache",
+            ".ruff_cache",
+            "tests",
+        ),
+    )
     try:
         setuptools = int(importlib.metadata.version("setuptools").split(".")[0])
     except importlib.metadata.PackageNotFoundError:
@@ -67,8 +79,9 @@ def venv(wheel, tmp_path_factory) -> Path:
     done = _run([sys.executable, "-m", "venv", "--without-pip", root], root.parent)
     assert done.returncode == 0, done.stderr
     bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
-    purelib = Path(_run([bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                        root).stdout.strip())
+    purelib = Path(
+        _run([bin_dir / "python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], root).stdout.strip()
+    )
     deps = [p for p in [*site.getsitepackages(), sysconfig.get_path("purelib")] if Path(p).is_dir()]
     (purelib / "zz_test_dependencies.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n", encoding="utf-8")
     done = _run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel], root)
@@ -90,8 +103,10 @@ def test_the_wheel_holds_the_assets_and_both_licences(wheel):
 
 
 def test_installed_package_reads_its_own_assets(venv, tmp_path):
-    done = _run([venv / "python", "-c", "import clusterkg, clusterkg.project as p; print(clusterkg.__file__); "
-                 "print(p.ROOT)"], tmp_path)
+    done = _run(
+        [venv / "python", "-c", "import clusterkg, clusterkg.project as p; print(clusterkg.__file__); print(p.ROOT)"],
+        tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     module, root = (Path(line) for line in done.stdout.splitlines())
     assert module.is_relative_to(venv.parent) and root == module.parent / "assets"
@@ -131,7 +146,9 @@ def test_clusterkg_root_names_a_working_copy(venv, tmp_path):
         shutil.copytree(REPO / folder, copy / folder)
     (copy / "data" / "extra.ttl").write_text(
         "@prefix ck: <https://w3id.org/clusterkg/id/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        'ck:extra rdfs:label "extra"@en .\n', encoding="utf-8")
+        'ck:extra rdfs:label "extra"@en .\n',
+        encoding="utf-8",
+    )
     done = _run([venv / "clusterkg", "stats"], tmp_path, CLUSTERKG_ROOT=str(copy), COLUMNS="100")
     assert done.returncode == 0, done.stderr
     assert "│ https://w3id.org/clusterkg/graph/data/extra" in done.stdout
@@ -140,7 +157,8 @@ def test_clusterkg_root_names_a_working_copy(venv, tmp_path):
     done = _run([venv / "clusterkg", "stats"], tmp_path, CLUSTERKG_ROOT=str(empty))
     assert done.returncode == 2
     assert " ".join(done.stderr.split()) == (
-        f"error: {empty / 'ontology'}: no ontology/ folder (CLUSTERKG_ROOT {empty} does not hold the assets)")
+        f"error: {empty / 'ontology'}: no ontology/ folder (CLUSTERKG_ROOT {empty} does not hold the assets)"
+    )
 
 
 def project_version() -> str:
@@ -157,6 +175,7 @@ def _in_process_listing() -> str:
 
 # --- without the optional extras ------------------------------------------------------
 
+
 def test_report_without_the_picture_extra_has_a_note_instead(monkeypatch, tmp_path):
     monkeypatch.setattr(picture, "MISSING", "networkx")
     r = report.build(tmp_path / "report")
@@ -164,7 +183,9 @@ def test_report_without_the_picture_extra_has_a_note_instead(monkeypatch, tmp_pa
     assert r.picture.note == "no picture: networkx is not installed (pip install 'clusterkg[picture]')"
     html = r.path.read_text(encoding="utf-8")
     assert "<svg" not in html and 'href="network.svg"' not in html
-    assert "<p class=\"empty\">no picture: networkx is not installed (pip install &#39;clusterkg[picture]&#39;).</p>" in html
+    assert (
+        '<p class="empty">no picture: networkx is not installed (pip install &#39;clusterkg[picture]&#39;).</p>' in html
+    )
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["index.html"]
 
 
@@ -172,7 +193,8 @@ def test_picture_without_its_extra_says_what_to_install(monkeypatch, tmp_path, c
     monkeypatch.setattr(picture, "MISSING", "matplotlib")
     assert main(["picture", "--out", str(tmp_path / "p")]) == 4
     assert " ".join(capsys.readouterr().err.split()) == (
-        "error: clusterkg picture needs matplotlib, which is not installed: pip install 'clusterkg[picture]'")
+        "error: clusterkg picture needs matplotlib, which is not installed: pip install 'clusterkg[picture]'"
+    )
     assert not list(tmp_path.iterdir())
 
 
@@ -181,4 +203,5 @@ def test_docs_without_pylode_says_what_to_install(monkeypatch, tmp_path, capsys)
     monkeypatch.delitem(sys.modules, "pylode.profiles.ontpub", raising=False)
     assert main(["docs", "--out", str(tmp_path / "d")]) == 4
     assert " ".join(capsys.readouterr().err.split()) == (
-        "error: clusterkg docs needs pyLODE, which is not installed: pip install 'clusterkg[docs]'")
+        "error: clusterkg docs needs pyLODE, which is not installed: pip install 'clusterkg[docs]'"
+    )

@@ -69,7 +69,7 @@ class Example:
 
     @property
     def error(self) -> str | None:
-        return self.output[0][len("error:"):].strip() if self.output and self.output[0].startswith("error:") else None
+        return self.output[0][len("error:") :].strip() if self.output and self.output[0].startswith("error:") else None
 
     def expected_code(self) -> int:
         if self.error is None:
@@ -91,6 +91,33 @@ class Example:
         return self.verb == "load" or "--endpoint" in shlex.split(self.command)
 
 
+def paragraph_above(lines: list[str], start: int) -> list[str]:
+    """The paragraph just above line ``start`` (blank lines skipped; stops at a fence or heading)."""
+    para: list[str] = []
+    k = start - 1
+    while k >= 0 and lines[k].strip() == "":
+        k -= 1
+    while k >= 0 and lines[k].strip() and not lines[k].startswith(("```", "#")):
+        para.insert(0, lines[k])
+        k -= 1
+    return para
+
+
+def block_examples(block: list[str], first_line: int, context: str) -> list[Example]:
+    """The ``$ clusterkg …`` commands of one block, each with the lines it prints."""
+    out: list[Example] = []
+    current: Example | None = None
+    for n, line in enumerate(block, start=first_line):
+        if line.startswith("$ "):
+            current = None
+            if line[2:].startswith("clusterkg"):
+                current = Example(n, line[2:].strip(), [], context)
+                out.append(current)
+        elif current is not None:
+            current.output.append(line)
+    return out
+
+
 def examples(text: str) -> list[Example]:
     out: list[Example] = []
     lines = text.splitlines()
@@ -105,24 +132,8 @@ def examples(text: str) -> list[Example]:
         while j < len(lines) and not lines[j].startswith("```"):
             j += 1
         if lang in ("sh", "text"):
-            para = []
-            k = start - 1
-            while k >= 0 and lines[k].strip() == "":
-                k -= 1
-            while k >= 0 and lines[k].strip() and not lines[k].startswith(("```", "#")):
-                para.insert(0, lines[k])
-                k -= 1
-            block = lines[start + 1:j]
-            context = "\n".join(para + block)
-            current: Example | None = None
-            for n, line in enumerate(block, start=start + 2):
-                if line.startswith("$ "):
-                    current = None
-                    if line[2:].startswith("clusterkg"):
-                        current = Example(n, line[2:].strip(), [], context)
-                        out.append(current)
-                elif current is not None:
-                    current.output.append(line)
+            block = lines[start + 1 : j]
+            out += block_examples(block, start + 2, "\n".join(paragraph_above(lines, start) + block))
         i = j + 1
     return out
 
@@ -163,8 +174,9 @@ def test_command(example: Example, tmp_path, monkeypatch, capsys, request):
         code = main(argv)
         err = capsys.readouterr().err
     err = _replace(err, {v: k for k, v in urls.items()})
-    assert code == expected, (f"README.md:{example.line}: `{example.command}` exited {code}, "
-                              f"README implies {expected}\n{err[-2000:]}")
+    assert code == expected, (
+        f"README.md:{example.line}: `{example.command}` exited {code}, README implies {expected}\n{err[-2000:]}"
+    )
     if example.error:
         printed = " ".join(err.split())
         assert " ".join(example.error.split()) in printed, (example.error, printed)
@@ -179,8 +191,14 @@ def _replace(text: str, urls: dict[str, str]) -> str:
 def _serve(argv: list[str], cwd: Path) -> tuple[int, str]:
     """``clusterkg serve`` on a free port, stopped by SIGINT once it says it serves."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", "clusterkg.cli", *argv, "--port", str(free_port())], cwd=cwd,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clusterkg.cli", *argv, "--port", str(free_port())],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         lines = []

@@ -207,7 +207,7 @@ def report_cmd(out: Path) -> None:
                   f"{r.counts['sources']} source documents", highlight=False, soft_wrap=True)
     console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
     console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
-    console.print(f"  picture: {r.picture.note}", highlight=False, soft_wrap=True)
+    console.print(f"  picture: {escape(r.picture.note)}", highlight=False, soft_wrap=True)
     console.print(f"open it in a browser: {r.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
     if not v.conforms:
         raise CliError(f"the data does not conform: {v.summary()} (see the report's validation section)",

@@ -84,6 +84,11 @@ def venv(wheel, tmp_path_factory) -> Path:
     )
     deps = [p for p in [*site.getsitepackages(), sysconfig.get_path("purelib")] if Path(p).is_dir()]
     (purelib / "zz_test_dependencies.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n", encoding="utf-8")
+    # HIDE_MODULES="a b" makes those modules absent (as if not installed), to try a bare install
+    (purelib / "sitecustomize.py").write_text(
+        "import os, sys\nfor m in os.environ.get('HIDE_MODULES', '').split():\n    sys.modules[m] = None\n",
+        encoding="utf-8",
+    )
     done = _run([bin_dir / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel], root)
     assert done.returncode == 0, done.stderr
     return bin_dir
@@ -138,6 +143,29 @@ def test_every_verb_runs_from_another_folder(venv, tmp_path, store):
     page = tmp_path / "build" / "report" / "index.html"
     assert f"report: {Path('build') / 'report' / 'index.html'}" in built.stdout
     assert "<svg" in page.read_text(encoding="utf-8")
+
+
+#: What only the optional extras bring (picture, docs, pandas).
+EXTRAS_MODULES = "matplotlib networkx scipy numpy pylode pandas"
+
+
+def test_a_bare_install_runs_the_main_job(venv, tmp_path):
+    hidden = _run(
+        [venv / "python", "-c", "import importlib.util as u; print(u.find_spec('networkx'))"],
+        tmp_path,
+        HIDE_MODULES=EXTRAS_MODULES,
+    )
+    assert hidden.stdout == "None\n", hidden.stderr
+    built = _run([venv / "clusterkg", "report"], tmp_path, HIDE_MODULES=EXTRAS_MODULES)
+    assert built.returncode == 0, built.stderr
+    assert "  picture: no picture: networkx is not installed (pip install 'clusterkg[picture]')" in built.stdout
+    html = (tmp_path / "build" / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<svg" not in html and "no picture: networkx is not installed" in html
+    picture = _run([venv / "clusterkg", "picture"], tmp_path, HIDE_MODULES=EXTRAS_MODULES)
+    assert picture.returncode == 4
+    assert picture.stderr == (
+        "error: clusterkg picture needs networkx, which is not installed: pip install 'clusterkg[picture]'\n"
+    )
 
 
 def test_clusterkg_root_names_a_working_copy(venv, tmp_path):

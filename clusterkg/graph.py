@@ -7,18 +7,22 @@ reason) and leaves the store as it was.
 
 from __future__ import annotations
 
+import codecs
+import logging
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 from urllib.parse import quote
 
 import pyoxigraph as ox
 import rdflib
 
 from . import project
-from .sparql import internal_query
+from .sparql import internal_query, select
+
+log = logging.getLogger(__name__)
 
 
 class LoadError(Exception):
@@ -48,7 +52,7 @@ class GraphFile:
     graph: str
 
     @classmethod
-    def for_path(cls, path: Path | str, root: Path = project.ROOT) -> "GraphFile":
+    def for_path(cls, path: Path | str, root: Path = project.ROOT) -> GraphFile:
         path = Path(path)
         return cls(path, graph_iri(path, root))
 
@@ -90,6 +94,13 @@ def load_file(store: ox.Store, gf: GraphFile) -> ParsedFile:
         text = gf.path.read_bytes()
     except OSError as e:
         raise LoadError(gf.path, f"cannot read file: {e.strerror or e}") from None
+    if text.startswith(codecs.BOM_UTF8):  # a UTF-8 byte-order mark (Windows editors): not Turtle, but harmless
+        log.info("%s: skipping its UTF-8 byte-order mark", gf.path)
+        text = text[len(codecs.BOM_UTF8):]
+    elif text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise LoadError(gf.path, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                                 "Turtle must be UTF-8", 1, 1)
+    log.debug("loading %s into <%s>", gf.path, gf.graph)
     try:
         store.load(input=text, format=ox.RdfFormat.TURTLE, base_iri=gf.path.resolve().as_uri(),
                    to_graph=ox.NamedNode(gf.graph))
@@ -130,7 +141,7 @@ def load_project(root: Path = project.ROOT) -> ox.Store:
 
 def check_literals(store: ox.Store, parsed: Sequence[ParsedFile]) -> None:
     """Refuse literals whose lexical form does not fit their datatype."""
-    for row in store.query(internal_query("ill-typed-literals"), use_default_graph_as_union=True):
+    for row in select(store, internal_query("ill-typed-literals"), use_default_graph_as_union=True):
         lit: ox.Literal = row["o"]
         dt = project.shorten(lit.datatype.value, unmatched="<{}>")
         for pf in parsed:

@@ -67,9 +67,7 @@ Results
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -329,6 +327,7 @@ def to_term(query: CannedQuery, param: Parameter, raw: Any) -> ox.NamedNode | ox
     value = raw if isinstance(raw, str) else str(raw)
     where = f'query "{query.name}": parameter "{param.name}"'
     if param.type == "iri":
+        value = expand_param(query, value)
         try:
             return ox.NamedNode(value)
         except ValueError as e:
@@ -644,63 +643,96 @@ def shorten(iri: str, prefixes: Mapping[str, str]) -> str:
     return project.shorten(iri, prefixes)
 
 
+def expand_param(query: CannedQuery, value: str) -> str:
+    """An IRI parameter as the tables print it (``ck:digital-113``, with the
+    query's prefixes or the package's) -> the full IRI; other values unchanged."""
+    return project.expand(value, {**DISPLAY_PREFIXES, **query.prefixes})
+
+
+_RESULTS_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+                    "json": ox.QueryResultsFormat.JSON}
+
+
+def solutions(result: Result) -> ox.QuerySolutions:
+    """The result's terms as pyoxigraph ``QuerySolutions``, for its serialisers:
+    read from the SPARQL TSV results format, whose cells are the terms' N-Triples
+    form (``str()`` of a pyoxigraph term, escaped)."""
+    lines = ["\t".join(f"?{c}" for c in result.columns)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.terms]
+    parsed = ox.parse_query_results("\n".join(lines) + "\n", ox.QueryResultsFormat.TSV)
+    assert isinstance(parsed, ox.QuerySolutions)  # a TSV results document holds solutions
+    return parsed
+
+
+def serialize(result: Result, fmt: str) -> str:
+    """SPARQL 1.1 CSV, TSV or JSON results, written by pyoxigraph."""
+    data = solutions(result).serialize(format=_RESULTS_FORMATS[fmt])
+    assert data is not None  # no output file given: the bytes are returned
+    return data.decode("utf-8")
+
+
 def to_csv(result: Result) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(result.columns)
-    for row in result.rows:
-        writer.writerow([display(v) for v in row])
-    return out.getvalue()
-
-
-def _tsv_term(term) -> str:
-    if term is None:
-        return ""
-    return str(term).replace("\t", "\\t")
+    """SPARQL 1.1 CSV results (header of variable names, lexical forms, CRLF)."""
+    return serialize(result, "csv")
 
 
 def to_tsv(result: Result) -> str:
-    lines = ["\t".join(f"?{c}" for c in result.columns)]
-    lines += ["\t".join(_tsv_term(t) for t in row) for row in result.terms]
-    return "\n".join(lines) + "\n"
-
-
-def _json_binding(term) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value not in (XSD_STRING, RDF_LANGSTRING):
-        out["datatype"] = term.datatype.value
-    return out
+    """SPARQL 1.1 TSV results (``?var`` header, terms in Turtle/N-Triples syntax)."""
+    return serialize(result, "tsv")
 
 
 def to_json(result: Result) -> str:
     """SPARQL 1.1 Query Results JSON Format."""
-    bindings = [{c: _json_binding(t) for c, t in zip(result.columns, row) if t is not None}
-                for row in result.terms]
-    doc = {"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return serialize(result, "json") + "\n"
 
 
-def to_table(result: Result):
-    """A rich Table: IRIs shortened with the query's prefixes (and DISPLAY_PREFIXES)."""
-    from rich.table import Table
-    table = Table(title=result.title or None)
-    for c in result.columns:
-        table.add_column(c)
+#: A column of words is not made narrower than this to fit the terminal.
+MIN_TEXT_WIDTH = 12
+
+
+def table_cells(result: Result) -> list[tuple[str, ...]]:
+    """The table's cells: IRIs as CURIEs (the query's prefixes, then the package's)
+    that ``--param`` accepts back, or in full; other values as :func:`display`."""
     terms = result.terms or [(None,) * len(result.columns)] * len(result.rows)
-    for row, row_terms in zip(result.rows, terms):
-        table.add_row(*(shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
-                        for v, t in zip(row, row_terms)))
-    return table
+    return [tuple(shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
+                  for v, t in zip(row, row_terms, strict=True)) for row, row_terms in zip(result.rows, terms, strict=True)]
 
 
-def render(result: Result, fmt: str) -> str | Any:
-    """csv/tsv/json -> text; table -> a rich renderable."""
+def to_table(result: Result, width: int | None = None) -> Any:
+    """A rich renderable that fits ``width`` columns (default: no limit).
+
+    IRIs are never cut (no ``ck:dig…``): their columns keep their full width,
+    and columns of words wrap. When even that does not fit, each row is shown
+    as a block of ``column  value`` lines instead."""
+    from rich.table import Table
+    from rich.text import Text
+
+    cells = table_cells(result)
+    iri_columns = {i for i in range(len(result.columns))
+                   if any(isinstance(row[i], ox.NamedNode) for row in result.terms)}
+    widest = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(result.columns)]
+    needed = sum(w if i in iri_columns else min(w, MIN_TEXT_WIDTH) for i, w in enumerate(widest))
+    if width is None or needed + 3 * len(widest) + 1 <= width:
+        table = Table(title=result.title or None)
+        for i, c in enumerate(result.columns):
+            if i in iri_columns:
+                table.add_column(c, no_wrap=True, min_width=widest[i])
+            else:
+                table.add_column(c, overflow="fold")
+        for row in cells:
+            table.add_row(*(Text(cell) for cell in row))
+        return table
+    records = Table(title=result.title or None, show_header=False)
+    records.add_column("column", no_wrap=True, style="bold")
+    records.add_column("value", overflow="fold")
+    for row in cells:
+        for i, (column, cell) in enumerate(zip(result.columns, row, strict=True)):
+            records.add_row(Text(column), Text(cell), end_section=i == len(row) - 1)
+    return records
+
+
+def render(result: Result, fmt: str, width: int | None = None) -> str | Any:
+    """csv/tsv/json -> text; table -> a rich renderable fitting ``width`` columns."""
     if fmt == "csv":
         return to_csv(result)
     if fmt == "tsv":
@@ -708,5 +740,5 @@ def render(result: Result, fmt: str) -> str | Any:
     if fmt == "json":
         return to_json(result)
     if fmt == "table":
-        return to_table(result)
+        return to_table(result, width)
     raise QueryError(f"unknown format {_quote(fmt)} (one of: {', '.join(FORMATS)})")

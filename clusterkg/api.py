@@ -172,8 +172,9 @@ class KnowledgeGraph:
         validate: bool = True,
         upload: str = "gsp",
         auth: str | None = None,
-        timeout: float = 300.0,
-        retries: int = 3,
+        timeout: float = 120.0,
+        retries: int = 2,
+        lock_wait: float = 120.0,
     ) -> remote.LoadReport:
         """Load the files into a SPARQL server, one named graph per file, all or nothing
         (``clusterkg load``). ``server`` is oxigraph, virtuoso or generic; credentials
@@ -190,7 +191,7 @@ class KnowledgeGraph:
             auth=remote.make_auth(auth or remote.PROFILES[server].auth, endpoints.update),
         )
         with client:
-            return remote.load(self.files, client, validate=validate, upload=upload)
+            return remote.load(self.files, client, validate=validate, upload=upload, lock_wait=lock_wait)
 
 
 def open(data: PathLike | Iterable[PathLike] | None = None) -> KnowledgeGraph:  # noqa: A001 - the API's verb

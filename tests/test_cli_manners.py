@@ -130,7 +130,7 @@ def test_no_color(tmp_path):
 
 def test_quiet_keeps_standard_error_to_errors(capsys):
     code, out, err = run(capsys, "validate")
-    assert code == 0 and re.fullmatch(r"pyshacl, inference none: \d+\.\d s\n", err)
+    assert code == 0 and re.fullmatch(r"fast, inference none: \d+\.\d s\n", err)
     code, quiet_out, quiet_err = run(capsys, "-q", "validate")
     assert (code, quiet_out, quiet_err) == (0, out, "")
     code, _, err = run(capsys, "--quiet", "stats", "missing.ttl")

@@ -122,7 +122,9 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, inference: str, engine: str)
 @cli.command("report")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
               show_default=True, help="Folder to write index.html (and the picture) into.")
-def report_cmd(out: Path) -> None:
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the page: headings, captions and the graph's labels.")
+def report_cmd(out: Path, lang: str) -> None:
     """The main job: load, validate, run every canned query, draw the network, and
     write one self-contained HTML report (OUT/index.html).
 
@@ -133,7 +135,7 @@ def report_cmd(out: Path) -> None:
 
     from . import query as query_mod
     from . import report
-    steps = 4 + len(query_mod.catalogue())
+    steps = 5 + len(query_mod.catalogue())
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err_console, transient=True,
                         disable=not err_console.is_terminal)
@@ -150,15 +152,18 @@ def report_cmd(out: Path) -> None:
             progress.advance(task)
 
         try:
-            r = report.build(out, on_step=on_step, on_query=on_query)
+            r = report.build(out, lang=lang, on_step=on_step, on_query=on_query)
             progress.update(task, completed=steps)
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
     v = r.validation
     rows = sum(q.rows for q in r.queries)
     console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
-    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['clusters']} clusters, "
-                  f"{r.counts['sources']} source documents", highlight=False, soft_wrap=True)
+    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
+                  f"+ {r.counts['unnamed']} unnamed, {r.counts['sources']} source documents", highlight=False, soft_wrap=True)
+    console.print(f"  pages: {len(r.analysis.pages)} clusters; network: {len(r.analysis.network['nodes'])} nodes, "
+                  f"{len(r.analysis.network['edges'])} ties; map: {len(r.analysis.geo['points'])} places, "
+                  f"{len(r.analysis.geo['arcs'])} arcs", highlight=False, soft_wrap=True)
     console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
     console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
     console.print(f"  picture: {r.picture.note}", highlight=False, soft_wrap=True)

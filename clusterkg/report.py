@@ -324,7 +324,8 @@ def _select(store: ox.Store, name: str, lang: str = "en") -> Table:
 def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table, Table]:
     """Triples per graph (with a total row), entities per class (with the class's
     label in the language), source documents."""
-    graphs = Table(["graph", "triples"], [])
+    w = strings(lang)
+    graphs = Table([w["col_graph"], w["col_triples"]], [])
     total = 0
     for s in store.query(internal_query("triples-per-graph")):
         n = int(s["triples"].value)
@@ -333,7 +334,7 @@ def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table
     graphs.rows.append([Cell(strings(lang)["total"]), Cell(number(total, lang), kind="number", sort=str(total))])
 
     labels = _class_labels(store, lang)
-    classes = Table(["class", "label", "entities"], [])
+    classes = Table([w["col_class"], w["col_label"], w["col_entities"]], [])
     for s in store.query(internal_query("instances-per-class")):
         iri = s["class"].value
         n = int(s["instances"].value)
@@ -404,7 +405,7 @@ INDIRECT: set[tuple[str, str]] = {
 
 SECTION_ORDER = ("identity", "seat", "figures", "networks", "programmes", "lineage", "people", "other")
 
-QUALIFIER_SIGNS = {project.VOCAB_NS + "lower-bound": "> ", project.VOCAB_NS + "approximate": "≈ ",
+QUALIFIER_SIGNS = {project.VOCAB_NS + "lower-bound": ">\u00a0", project.VOCAB_NS + "approximate": "≈\u00a0",
                    project.VOCAB_NS + "exact": ""}
 
 #: Kinds of network nodes, in the order a node of several kinds takes the first.
@@ -526,7 +527,7 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
         if (prop, direction) in INDIRECT:
             continue
         key = SECTIONS.get((prop, direction), "identity" if isinstance(value, ox.Literal) else "other")
-        what = _v(r, "propertyLabel")
+        what = w["terms"].get(prop) or _v(r, "propertyLabel")
         if direction == "in":
             what = f"{what} {w['incoming'].format(label=_v(r, 'valueLabel'))}"
             sups = supports.of(value.value, prop, entry.iri)
@@ -540,6 +541,7 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
             iri = value.value
             sections[key].append(Fact(what, _v(r, "valueLabel") or iri, link(iri, pages), iri,
                                       [_v(r, "valueClassLabel")], sups))
+    activities: dict[str, Fact] = {}
     for r in report_query(store, "related", entity=node, lang=lit):
         tie, via, other = _v(r, "tie"), _v(r, "via"), _v(r, "other")
         sups = supports.of(via)
@@ -553,9 +555,13 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
             label = w["merged_from"] if tie == "merged-from" else w["merged_into"]
             sections["lineage"].append(Fact(label, _v(r, "otherLabel"), other_href, other,
                                             [_v(r, "detailLabel"), _v(r, "viaLabel")], sups))
-        elif tie == "activity":
-            sections["networks"].append(Fact(_v(r, "viaLabel"), _v(r, "otherLabel"), other_href, other,
-                                             [], sups))
+        elif tie == "activity":  # one line per activity, its destinations or target countries together
+            activity = activities.get(via)
+            if activity is None:
+                activity = activities[via] = Fact(_v(r, "viaLabel"), "", iri=via, supports=sups)
+                sections["networks"].append(activity)
+            if _v(r, "otherLabel"):
+                activity.value = ", ".join(x for x in (activity.value, _v(r, "otherLabel")) if x)
     figs = figures(store, entry.iri, lang, supports)
     return ClusterPage(entry, sections, figs)
 
@@ -578,7 +584,7 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
                 kinds[node] = k
             labels[node] = label
         tie = _v(r, "tie")
-        label = _v(r, "edgeLabel") if tie == "property" else w[f"tie_{tie}"]
+        label = (w["terms"].get(_v(r, "edge")) or _v(r, "edgeLabel")) if tie == "property" else w[f"tie_{tie}"]
         if tie == "membership" and _v(r, "viaLabel"):
             label = _v(r, "viaLabel")
         edges.setdefault((s, t, label), {"source": s, "target": t, "label": label,
@@ -595,10 +601,50 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
     type_labels: dict[str, str] = {}
     for e in shown_edges:  # a membership's type is its tie, its label the role
         type_labels.setdefault(e["type"], w["tie_membership"] if e["type"] == "membership" else e["label"])
+    positions = layout([n["id"] for n in nodes], [(e["source"], e["target"]) for e in shown_edges])
+    for n in nodes:
+        n["x"], n["y"] = positions[n["id"]]
     class_labels = _class_labels(store, lang)
     kind_labels = {k: class_labels.get(CKG + k, w.get(f"kind_{k}", k)) for k in sorted({n["kind"] for n in nodes})}
     return {"nodes": nodes, "edges": [{"id": f"e{i}", **e} for i, e in enumerate(shown_edges)],
             "all_nodes": len(degree), "all_edges": len(edges), "types": type_labels, "kinds": kind_labels}
+
+
+def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0) -> dict[str, tuple[float, float]]:
+    """Positions of the network's nodes, computed here once (the page then draws
+    them as they are, with no layout to run in the browser): Kamada-Kawai for each
+    connected component, components side by side by size. Deterministic."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    parts = sorted(nx.connected_components(g), key=lambda c: (-len(c), sorted(c)))
+    out: dict[str, tuple[float, float]] = {}
+    x0 = y0 = row = 0.0
+    for comp in parts:
+        sub = g.subgraph(comp)
+        n = len(comp)
+        if n == 1:
+            pos = {next(iter(comp)): (0.0, 0.0)}
+        elif n <= 300:
+            pos = nx.kamada_kawai_layout(sub)
+        else:
+            pos = nx.spring_layout(sub, seed=7, iterations=60)
+        side = size * (n / max(len(nodes), 1)) ** 0.5 if n > 1 else 40.0
+        xs = [p[0] for p in pos.values()]
+        ys = [p[1] for p in pos.values()]
+        if max(ys) - min(ys) > max(xs) - min(xs):  # lie the component down: the canvas is wide
+            pos = {node: (y, x) for node, (x, y) in pos.items()}
+            xs, ys = ys, xs
+        span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+        if x0 + side > size * 1.6 and x0 > 0:  # next row
+            x0, y0, row = 0.0, y0 + row + 60, 0.0
+        for node, (x, y) in pos.items():
+            out[node] = (round(x0 + (x - min(xs)) / span * side * 1.4, 1), round(y0 + (y - min(ys)) / span * side, 1))
+        x0 += side * 1.4 + 60
+        row = max(row, side)
+    return out
 
 
 def geography(store: ox.Store, lang: str, net: dict) -> dict:
@@ -763,7 +809,14 @@ def build(out: Path = DEFAULT_OUT, *, lang: str = "en", on_step: Progress = lamb
               "sources": len(sources.rows), "graphs": len(graphs.rows) - 1}
     report = Report(out, out / "index.html", total, graphs, classes, sources, validation, sections, pic, counts,
                     analysis, lang, note)
-    text = render(report, shape_messages(lang))
+    labels = {}
+    if lang != "en":
+        for f in validation.findings:
+            rows = report_query(store, "label", node=ox.NamedNode(f.result.focus), lang=ox.Literal(lang)) \
+                if f.result.focus.startswith(("http:", "https:", "urn:")) else []
+            if rows:
+                labels[f.result.focus] = _v(rows[0], "label")
+    text = render(report, shape_messages(lang), labels)
     tmp = report.path.with_name(report.path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(report.path)
@@ -817,28 +870,30 @@ def page_json(data: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _finding_message(f: validate.Finding, messages: dict[str, str]) -> str:
+def _finding_message(f: validate.Finding, messages: dict[str, str], label: str | None) -> str:
     """The finding's message in the report's language when its shape has one."""
     shape = getattr(f.result, "source_shape", "") or ""
     template = messages.get(shape)
     if not template:
         return f.message
-    message = re.sub(r"\{[$?]this\}", lambda _: f.label or f.node, template)
+    message = re.sub(r"\{[$?]this\}", lambda _: label or f.label or f.node, template)
     message = re.sub(r"\{[$?]value\}", lambda _: f.value or "", message)
     return message
 
 
-def render(report: Report, messages: dict[str, str] | None = None) -> str:
+def render(report: Report, messages: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> str:
+    """The page; ``messages`` are the shapes' messages and ``labels`` the focus
+    nodes' labels in the report's language (English: the findings' own)."""
     v = report.validation
-    messages = messages or {}
+    messages, labels = messages or {}, labels or {}
     findings = [{
         "severity": f.result.severity.rsplit("#", 1)[-1],
         "violation": f.is_violation,
-        "focus": f.label or short(f.result.focus),
+        "focus": labels.get(f.result.focus) or f.label or short(f.result.focus),
         "focus_iri": f.result.focus,
         "path": validate.show_path(f.result.path, v.prefixes) if f.result.path else "",
         "value": validate.show_value(f.result.value, v.prefixes) if f.result.value else "",
-        "message": _finding_message(f, messages),
+        "message": _finding_message(f, messages, labels.get(f.result.focus)),
         "where": (f"{_relative(f.file)}:{f.line}" if f.file and f.line else _relative(f.file) if f.file else ""),
     } for f in v.findings]
     a = report.analysis

@@ -64,11 +64,9 @@
     if (!box || typeof cytoscape === "undefined") { fail("network: cytoscape missing"); return; }
     var net = data.network;
     var n = net.nodes.length;
-    var elements = net.nodes.map(function (node, i) {
-      var angle = 2 * Math.PI * i / Math.max(n, 1);
+    var elements = net.nodes.map(function (node) {
       return {group: "nodes", data: {id: node.id, label: node.label, kind: node.kind, href: node.href,
-              degree: node.degree, short: node.short},
-              position: {x: 400 * Math.cos(angle), y: 400 * Math.sin(angle)}};
+              degree: node.degree, short: node.short}, position: {x: node.x, y: node.y}};
     }).concat(net.edges.map(function (e) {
       return {group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.label, type: e.type}};
     }));
@@ -92,9 +90,7 @@
         {selector: ".faded", style: {"opacity": 0.12}},
         {selector: "node:selected", style: {"border-width": 3, "border-color": "#1d2733"}}
       ],
-      layout: {name: "cose", animate: false, randomize: false, numIter: n > 150 ? 400 : 1000,
-               nodeRepulsion: function () { return 20000; }, idealEdgeLength: function () { return 90; },
-               nodeOverlap: 12, fit: true, padding: 20}
+      layout: {name: "preset", fit: true, padding: 20}  /* positions computed by clusterkg (Kamada-Kawai) */
     });
     window.clusterkgNetwork = cy;
 
@@ -271,8 +267,11 @@
   }
 
   function run(name, f) {
+    var started = performance.now();
     try { f(); } catch (e) { fail(name + ": " + (e && e.stack || e)); }
+    root.setAttribute("data-ms-" + name, String(Math.round(performance.now() - started)));
   }
+  root.setAttribute("data-ms-scripts", String(Math.round(performance.now())));
   run("network", drawNetwork);
   run("map", drawMap);
   root.setAttribute("data-rendered", "1");

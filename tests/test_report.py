@@ -302,7 +302,7 @@ def test_index_counts_named_clusters_apart_from_unnamed(page, tables, page_fr, c
     assert {r["seat city"] for r in index[4:]} == {"Amsterdam", "Berlin", "Bucharest", "Copenhagen", "Dublin"}
     cap = index[0]
     assert (cap["kind"], cap["seat city"], cap["region"], cap["ties"]) == \
-        ("competitiveness cluster", "Paris", "Île-de-France", "33")
+        ("competitiveness cluster", "Paris", "Île-de-France", "36")
     # named clusters link to their page, unnamed ones have none
     for anchor in ANCHORS:
         assert f'<article class="cluster" id="{anchor}">' in page
@@ -312,30 +312,35 @@ def test_index_counts_named_clusters_apart_from_unnamed(page, tables, page_fr, c
 
 
 def test_cluster_page_sections(tables):
-    facts = tables["cluster-digital-113"]
-    # identity, seat and antennas, figures, lineage, people (in that order)
-    identity, seat, figures, lineage, people = facts
-    identity_rows = {(r["property"], r["value"]) for r in rows_of(identity)}
-    assert ("founding date", "2019-02-05") in identity_rows
-    assert ("named after", "RN113 (French national road 113)") in identity_rows
-    assert {v for p, v in identity_rows if p == "strategic axis"} == {
+    identity = {(r["property"], r["value"]) for r in rows_of(tables["cluster-digital-113-identity"][0])}
+    assert ("founding date", "2019-02-05") in identity
+    assert ("named after", "RN113 (French national road 113)") in identity
+    assert {v for p, v in identity if p == "has strategic axis"} == {
         "Business & Growth", "Innovation & Transformation", "International", "Recruitment & Diversity",
         "Strategy & Financing"}
-    seat_rows = rows_of(seat)
-    assert [(r["property"], r["value"]) for r in seat_rows if r["property"] != "antenna in"] == [("region", "Occitania")]
-    assert sorted(r["value"] for r in seat_rows if r["property"] == "antenna in") == [
+    seat = rows_of(tables["cluster-digital-113-seat"][0])
+    assert [(r["property"], r["value"]) for r in seat if r["property"] != "antenna in"] == [("has region", "Occitania")]
+    assert sorted(r["value"] for r in seat if r["property"] == "antenna in") == [
         "Alès", "Carcassonne", "Mende", "Nîmes", "Perpignan", "Rodez", "Tarbes"]
-    assert [(r["property"], r["with"], r["date"]) for r in rows_of(lineage)] == [
+    lineage = rows_of(tables["cluster-digital-113-lineage"][0])
+    assert [(r["property"], r["with"], r["date"]) for r in lineage] == [
         ("merged from", "DigitalPlace", "2019-02-05"), ("merged from", "FrenchSouth.digital", "2019-02-05")]
-    assert [(r["role"], r["person"]) for r in rows_of(people)] == [
+    people = rows_of(tables["cluster-digital-113-people"][0])
+    assert [(r["role"], r["person"]) for r in people] == [
         ("co-president", "Daniel Benchimol"), ("co-president", "Pierre Deniset")]
     # the predecessors' pages say where they went
-    lineage = rows_of(tables["cluster-digitalplace"][-2])
+    lineage = rows_of(tables["cluster-digitalplace-lineage"][0])
     assert [(r["property"], r["with"]) for r in lineage] == [("merged into", "Digital 113")]
+    networks = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-networks"][0])}
+    assert ("member of", "REDICT") in networks and ("initiated by (of REDICT)", "REDICT") in networks
+    assert ("Cap Digital's support of companies abroad",
+            "Brazil, Canada, China, Israel, Japan, South Korea, United States") in networks
+    programmes = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-programmes"][0])}
+    assert {v for p, v in programmes} >= {"INNET", "ImMediaTe", "Sebastian", "Eureka", "Eurostars"}
 
 
 def test_figures_with_qualifiers_and_no_double_counting(tables):
-    figs = rows_of(tables["cluster-digital-113"][2])
+    figs = rows_of(tables["cluster-digital-113-figures"][0])
     by = {(f["measure"], f["value"]): f for f in figs}
     assert set(by) == {("operating budget", "≈\u00a01,200,000 EUR"), ("share of budget", "60%"),
                        ("share of budget", "40%"), ("number of jobs", "≈\u00a017,000"),
@@ -348,7 +353,7 @@ def test_figures_with_qualifiers_and_no_double_counting(tables):
     assert own["share of"] == "60% of “Digital 113 operating budget” = ≈\u00a0720,000 EUR (self-financing)"
     assert own["paid by"] == "Digital 113"
     assert sum(1 for f in figs if f["measure"] == "share of budget") == 2
-    cap = {(f["measure"], f["category"]): f["value"] for f in rows_of(tables["cluster-cap-digital"][2])}
+    cap = {(f["measure"], f["category"]): f["value"] for f in rows_of(tables["cluster-cap-digital-figures"][0])}
     assert cap[("number of members", "")] == ">\u00a0650"
     assert cap[("projects labelled", "")] == "≈\u00a0540"
     assert cap[("projects received", "")] == ">\u00a01,250"
@@ -359,10 +364,11 @@ def test_every_fact_shows_its_source_and_quote(page):
     block = page[page.index('id="cluster-digital-113"'):page.index('id="cluster-digitalplace"')]
     jobs = block[block.index('number of jobs'):]
     jobs = jobs[:jobs.index("</tr>")]
-    assert "« près de 17 000 emplois »" in html.unescape(jobs)
+    assert re.search(r"« [^»]*près de 17 000 emplois »", html.unescape(jobs))
     assert "Digital 113, the new digital cluster of Occitanie (source article)" in html.unescape(jobs)
     # hover: the summary's title holds source and quote
     assert re.search(r'<summary title="[^"]*près de 17 000 emplois[^"]*">\[source\]</summary>', jobs)
+    assert "stated in the text" in jobs
     # no fact of a named cluster's page without a support
     assert '<span class="none">' not in page
 
@@ -370,7 +376,7 @@ def test_every_fact_shows_its_source_and_quote(page):
 def test_network_and_map_data(page):
     data = page_data(page)
     net = data["network"]
-    assert (len(net["nodes"]), len(net["edges"]), net["all_nodes"], net["all_edges"]) == (66, 107, 66, 107)
+    assert (len(net["nodes"]), len(net["edges"]), net["all_nodes"], net["all_edges"]) == (67, 110, 67, 110)
     kinds = Counter(n["kind"] for n in net["nodes"])
     assert kinds["Cluster"] == 9 and kinds["City"] == 16 and kinds["Mission"] == 2 and kinds["Person"] == 2
     assert kinds["SupportActivity"] == 1
@@ -383,6 +389,19 @@ def test_network_and_map_data(page):
     assert ("occitanie-regional-council", "pays part of the budget of", "digital-113") in ties
     assert ("cap-digital-company-support-abroad", "target country", "japan") in ties
     assert "<" not in page[page.index('id="report-data">'):page.index("</script>", page.index('id="report-data">'))]
+    geo = data["geo"]
+    # the 16 cities (all with coordinates); arcs: the sister cities, REDICT from its creator, the missions
+    assert len(geo["points"]) == 16 and geo["unlocated"] == 24
+    where = {p["id"]: p["label"] for p in geo["points"]}
+    arcs = {tuple(sorted((where[a["from"]], where[a["to"]]))): a["labels"] for a in geo["arcs"]}
+    assert set(arcs) == {("Paris", "San Francisco"), ("Dublin", "Paris"), ("Copenhagen", "Paris"),
+                         ("Bucharest", "Paris"), ("Berlin", "Paris"), ("Amsterdam", "Paris")}
+    assert "Digital Sister Cities agreement (San Francisco - Paris)" in arcs[("Paris", "San Francisco")]
+    assert arcs[("Berlin", "Paris")] == ["REDICT", "INNET mission to Berlin on free software",
+                                          "INNET mission to Berlin on digital education"]
+    perpignan = next(p for p in geo["points"] if p["label"] == "Perpignan")
+    assert perpignan["what"] == ["Digital 113: antenna in"]
+    assert len(geo["countries"]) == 19 and geo["countries"]["250"] == "France"
 
 
 def test_french_page(page_fr, tables_fr):
@@ -392,22 +411,22 @@ def test_french_page(page_fr, tables_fr):
     analyst = page_fr[:page_fr.index('<section id="summary">')]  # the static picture is drawn in English
     for english in ("<h2>Network</h2>", "<h2>Map</h2>", "<h4>Identity</h4>", ">named after<", ">antenna in<"):
         assert english not in analyst
-    figs = rows_of(tables_fr["cluster-digital-113"][2])
+    figs = rows_of(tables_fr["cluster-digital-113-figures"][0])
     by = {(f["mesure"], f["valeur"]): f for f in figs}
     assert ("nombre d'emplois", "≈\u00a017\u202f000") in by  # narrow no-break space, as Intl.NumberFormat("fr")
     public = by[("part du budget", "40\u202f%")]
     assert public["payé par"] == "Région Occitanie (conseil régional) et collectivités locales d’Occitanie (non nommées)"
     assert public["part de"] == ("40\u202f% de « budget de fonctionnement de Digital 113 » = ≈\u00a0480\u202f000 EUR "
                                  "(subventions publiques)")
-    seat = rows_of(tables_fr["cluster-digital-113"][1])
+    seat = rows_of(tables_fr["cluster-digital-113-seat"][0])
     assert sorted(r["valeur"] for r in seat if r["propriété"] == "antenne à")[0] == "Alès"
-    nets = rows_of(tables_fr["cluster-cap-digital"][3])
+    nets = rows_of(tables_fr["cluster-cap-digital-networks"][0])
     assert ("membre de", "REDICT") in {(r["propriété"], r["valeur"]) for r in nets}
     # the shapes' French messages, with the French label
     findings = rows_of(tables_fr["validation"][0])
     ales = next(r for r in findings if r["nœud"] == "Alès")
     assert ales["gravité"] == "Avertissement"
-    assert ales["message"] == "Alès n'a pas de lien vers Wikidata (owl:sameAs <http://www.wikidata.org/entity/Q…>)"
+    assert ales["message"] == "Alès n'a pas de lien vers Wikidata (skos:exactMatch <http://www.wikidata.org/entity/Q…>)"
     data = page_data(page_fr)
     assert data["lang"] == "fr" and data["network"]["kinds"]["Cluster"] == "cluster d'innovation"
     assert "a un rôle dans" in data["network"]["types"].values()

@@ -86,10 +86,10 @@ def test_scripts_ran_without_errors(opened):
 def test_network_draws_every_node_and_tie(opened):
     lang, page, dom, _, _ = opened
     net = attributes(dom, "network")
-    # the seed graph: 9 clusters, 16 cities, 14 countries, 2 regions, ... (test_report.py counts them by kind)
-    assert (net["data-nodes"], net["data-edges"]) == ("66", "107")
+    # the seed graph: 9 clusters, 16 cities, 2 missions, 2 people, ... (test_report.py counts them by kind)
+    assert (net["data-nodes"], net["data-edges"]) == ("67", "110")
     data = page_data(page)["network"]
-    assert (len(data["nodes"]), len(data["edges"])) == (66, 107)
+    assert (len(data["nodes"]), len(data["edges"])) == (67, 110)
     # cytoscape drew on its canvases
     assert dom.count("<canvas") >= 1
 
@@ -98,8 +98,10 @@ def test_map_draws_places_arcs_and_countries(opened):
     lang, page, dom, _, _ = opened
     geo = page_data(page)["geo"]
     m = attributes(dom, "map")
-    assert int(m["data-places"]) == len(geo["points"]) == dom.count('class="place')
-    assert int(m["data-arcs"]) == len(geo["arcs"]) == dom.count('class="arc"')
+    # the 16 cities of the graph (all have coordinates) and 6 arcs (test_report.py names them)
+    assert int(m["data-places"]) == len(geo["points"]) == dom.count('class="place') == 16
+    assert int(m["data-arcs"]) == len(geo["arcs"]) == dom.count('class="arc"') == 6
+    assert 0 < int(m["data-labels"]) <= 16
     # the countries the clusters are tied to (partner, target, located-in), shaded from Natural Earth;
     # Malta is too small for the 1:110m map and is named under it
     assert len(geo["countries"]) == 19

@@ -213,7 +213,7 @@
       countries.forEach(function (c) { if (tied[c.id] || fitTo.features.length === 0) fitTo.features.push(c); });
       if (!Object.keys(tied).length) fitTo = {type: "Sphere"};
     }
-    var projection = d3.geoNaturalEarth1().fitExtent([[40, 30], [width - 40, height - 30]], fitTo);
+    var projection = d3.geoNaturalEarth1().fitExtent([[40, 30], [width - 110, height - 30]], fitTo);
     var path = d3.geoPath(projection);
 
     var gLand = make("g"), gArcs = make("g"), gPoints = make("g");
@@ -244,6 +244,25 @@
         x.c.setAttribute("cx", xy[0]); x.c.setAttribute("cy", xy[1]);
         x.t.setAttribute("x", xy[0] + 7); x.t.setAttribute("y", xy[1] + 4);
       });
+      declutter();
+    }
+    /* labels: the busiest places first; a label that would overlap one already
+       shown is hidden (zoom in to see it; its dot keeps its tooltip) */
+    var order = null;
+    function declutter() {
+      if (!order) {
+        order = points.slice().sort(function (a, b) { return b.p.what.length - a.p.what.length || collator.compare(a.p.label, b.p.label); });
+      }
+      var kept = [];
+      order.forEach(function (x) {
+        x.t.style.display = "";
+        var b = x.t.getBBox();
+        var clash = b.x < 0 || b.x + b.width > width || kept.some(function (k) {
+          return b.x < k.x + k.width && k.x < b.x + b.width && b.y < k.y + k.height && k.y < b.y + b.height;
+        });
+        if (clash) { x.t.style.display = "none"; } else { kept.push(b); }
+      });
+      box.setAttribute("data-labels", kept.length);
     }
     redraw();
 

@@ -185,6 +185,7 @@ class QuerySection:
     sparql: str
     table: Table | None = None
     error: str = ""
+    total: int = 0  # rows of the answer (the table shows at most ROW_LIMIT)
 
     @property
     def rows(self) -> int:
@@ -365,6 +366,11 @@ def question(q: query.CannedQuery) -> tuple[dict[str, str], list[dict]]:
     return params, shown
 
 
+#: At most this many rows of each query in the page (the first ones, in the query's
+#: order); the section says how many there are in all.
+ROW_LIMIT = 1000
+
+
 def run_query(store: ox.Store, q: query.CannedQuery, lang: str = "en",
               pages: dict[str, str] | None = None) -> QuerySection:
     params, shown = question(q)
@@ -375,8 +381,9 @@ def run_query(store: ox.Store, q: query.CannedQuery, lang: str = "en",
         section.error = f"{type(e).__name__}: {e}"
         return section
     rows = [[cell(t, v, lang, pages) for t, v in zip(terms, values)]
-            for terms, values in zip(result.terms, result.rows)]
+            for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT])]
     section.table = Table(list(result.columns), rows)
+    section.total = len(result.rows)
     return section
 
 

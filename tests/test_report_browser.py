@@ -63,7 +63,9 @@ def page_data(path: Path) -> dict:
 def opened(request, tmp_path_factory):
     lang = request.param
     out = tmp_path_factory.mktemp(f"report-{lang}")
-    assert main(["report", "--lang", lang, "--out", str(out)]) == 0
+    # 0, or 1 when the data does not conform (the page is written all the same;
+    # test_report.py checks the verdict): what is drawn is tested here
+    assert main(["report", "--lang", lang, "--out", str(out)]) in (0, 1)
     page = out / "index.html"
     done = chromium(page.as_uri(), out / "profile", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]

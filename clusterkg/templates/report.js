@@ -71,12 +71,12 @@
       return {group: "edges", data: {id: e.id, source: e.source, target: e.target, label: e.label, type: e.type}};
     }));
     var cy = cytoscape({
-      container: box, elements: elements, minZoom: 0.05, maxZoom: 4,
+      container: box, elements: elements, minZoom: 0.05, maxZoom: 4, hideEdgesOnViewport: n > 150,
       style: [
         {selector: "node", style: {
           "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110,
           "text-valign": "bottom", "text-margin-y": 3, "color": "#1d2733",
-          "text-outline-color": "#fff", "text-outline-width": 2,
+          "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": 6,
           "background-color": function (ele) { return COLOURS[ele.data("kind")] || "#888"; },
           "width": function (ele) { return 10 + 3 * Math.sqrt(ele.data("degree")); },
           "height": function (ele) { return 10 + 3 * Math.sqrt(ele.data("degree")); }}},

@@ -76,7 +76,7 @@
         {selector: "node", style: {
           "label": "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 110,
           "text-valign": "bottom", "text-margin-y": 3, "color": "#1d2733",
-          "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": 6,
+          "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": n > 150 ? 6 : 0,
           "background-color": function (ele) { return COLOURS[ele.data("kind")] || "#888"; },
           "width": function (ele) { return 10 + 3 * Math.sqrt(ele.data("degree")); },
           "height": function (ele) { return 10 + 3 * Math.sqrt(ele.data("degree")); }}},

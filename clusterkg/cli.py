@@ -241,8 +241,10 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, infer
 @cli.command("report")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
               show_default=True, help="Folder to write index.html (and the picture) into.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="Language of the page: headings, captions and the graph's labels.")
 @data_arguments
-def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> None:
+def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """The main job: load, validate, run every canned query, draw the network, and
     write one self-contained HTML report (OUT/index.html).
 
@@ -253,7 +255,7 @@ def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> Non
 
     from . import query as query_mod
     from . import report
-    steps = 4 + len(query_mod.catalogue())
+    steps = 5 + len(query_mod.catalogue())
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err_console, transient=True,
                         disable=not err_console.is_terminal)
@@ -270,18 +272,22 @@ def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> Non
             progress.advance(task)
 
         try:
-            r = report.build(out, on_step=on_step, on_query=on_query, files=data_files(files, data_dir))
+            r = report.build(out, lang=lang, on_step=on_step, on_query=on_query,
+                             files=data_files(files, data_dir))
             progress.update(task, completed=steps)
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
     v = r.validation
     rows = sum(q.rows for q in r.queries)
     console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
-    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['clusters']} clusters, "
-                  f"{r.counts['sources']} source documents", highlight=False, soft_wrap=True)
+    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
+                  f"+ {r.counts['unnamed']} unnamed, {r.counts['sources']} source documents", highlight=False, soft_wrap=True)
+    console.print(f"  pages: {len(r.analysis.pages)} clusters; network: {len(r.analysis.network['nodes'])} nodes, "
+                  f"{len(r.analysis.network['edges'])} ties; map: {len(r.analysis.geo['points'])} places, "
+                  f"{len(r.analysis.geo['arcs'])} arcs", highlight=False, soft_wrap=True)
     console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
     console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
-    console.print(f"  picture: {escape(r.picture.note)}", highlight=False, soft_wrap=True)
+    console.print(f"  picture: {escape(r.picture_note)}", highlight=False, soft_wrap=True)
     console.print(f"open it in a browser: {r.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
     if not v.conforms:
         raise CliError(f"the data does not conform: {v.summary()} (see the report's validation section)",
@@ -526,6 +532,29 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: in
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+@cli.command("why")
+@click.argument("subject")
+@click.argument("predicate")
+@click.argument("obj", metavar="[OBJECT]", required=False)
+def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
+    """Say who says SUBJECT PREDICATE [OBJECT], and how: each support of the triple.
+
+    Terms as CURIEs (ck:cap-digital org:memberOf ck:redict) or IRIs; a literal
+    object as written in Turtle ('"2006"^^xsd:gYear'). Exit 3 when the graph does
+    not hold the triple.
+    """
+    from . import why
+    store = load_store()
+    try:
+        supports = why.why(store, subject, predicate, obj)
+    except (why.TermError, why.NotInGraph) as e:
+        raise CliError(str(e), EXIT_PARAMETER) from None
+    if not supports:
+        click.echo("no support names this triple (clusterkg validate reports it)")
+        return
+    click.echo(why.describe(supports), nl=False)
 
 
 @cli.command("query")

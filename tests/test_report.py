@@ -1,11 +1,16 @@
 """``clusterkg report``: the page is written, self-contained, with every section
-and the exact answers of the seed graph; everything from the graph is escaped."""
+and the exact answers of the seed graph, in English and in French (a page per
+named cluster with the supports of its facts, the index of clusters, the
+network's and the map's data); everything from the graph is escaped. The
+browser (what the scripts draw) is tested in test_report_browser.py."""
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from html.parser import HTMLParser
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,7 +34,7 @@ class Tables(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag in ("section", "div", "figure"):
+        if tag in ("section", "div", "figure", "article"):
             self.ids.append(a.get("id"))
         elif tag == "table":
             self.table = []
@@ -39,7 +44,7 @@ class Tables(HTMLParser):
             self.cell = []
 
     def handle_endtag(self, tag):
-        if tag in ("section", "div", "figure") and self.ids:
+        if tag in ("section", "div", "figure", "article") and self.ids:
             self.ids.pop()
         elif tag in ("td", "th") and self.cell is not None:
             self.row.append("".join(self.cell).strip())
@@ -110,10 +115,13 @@ def test_sections(page):
 
 
 def test_self_contained(page):
-    # CSS inline, picture inline as SVG, nothing fetched from elsewhere
+    # CSS, scripts and map inline, picture inline as SVG, nothing fetched from elsewhere
     assert "<style>" in page and '<link rel="stylesheet"' not in page
-    assert "<script" not in page
+    assert not re.search(r"<(?:img|script|link|iframe)\b[^>]*\bsrc=", page)
     assert not re.search(r'<(?:img|script|link|iframe)[^>]+(?:src|href)="https?://', page)
+    for library in ("Cytoscape Consortium", "https://d3js.org/d3-geo/", "topojson-client"):
+        assert library in page
+    assert '"countries":{"type":"GeometryCollection"' in page  # Natural Earth, world-atlas
     svg = page[page.index('<section id="picture">'):page.index('<section id="queries">')]
     assert "<svg" in svg
     for label in ("Cap Digital", "Digital 113", "Paris", "San Francisco", "REDICT"):
@@ -122,9 +130,10 @@ def test_self_contained(page):
 
 def test_summary_tables(tables):
     graphs, classes, sources = tables["summary"]
-    by_graph = {r[0]: r[1] for r in graphs[1:]}
+    by_graph = {r[0]: int(r[1].replace(",", "")) for r in graphs[1:]}  # 1,957
     assert set(by_graph) >= {project.GRAPH_NS + "data/clusters", project.GRAPH_NS + "ontology/clusterkg", "total"}
-    assert int(by_graph["total"]) == sum(int(v) for k, v in by_graph.items() if k != "total")
+    assert by_graph["total"] == sum(v for k, v in by_graph.items() if k != "total")
+    assert graphs[-1][1] == f"{by_graph['total']:,}"
     per_class = {r[0]: (r[1], int(r[2])) for r in classes[1:]}
     assert per_class["ckg:City"] == ("city", 16)
     assert per_class["ckg:CompetitivenessCluster"] == ("competitiveness cluster", 1)
@@ -147,7 +156,7 @@ def test_validation_verdict(page, tables):
 
 def test_every_canned_query_has_a_section(page, tables):
     for name, q in query.catalogue().items():
-        div = f'<div class="query" id="q-{name}">'
+        div = f'<div class="query" id="q-{name}" lang="en">'
         assert div in page, name
         block = page[page.index(div):]
         block = html.unescape(block[:block.index("</details>")])
@@ -188,7 +197,7 @@ def test_html_is_escaped():
     assert 'href="http://example.org/a?b=%3Cc%3E&amp;d=1"' in page
 
 
-def _render_with(section) -> str:
+def _render_with(section, analysis=None) -> str:
     class FakeValidation:
         conforms, violations, warnings, engine, inference, seconds, prefixes, findings = True, 0, 0, "e", "none", 0.0, {}, []
 
@@ -209,7 +218,7 @@ def _render_with(section) -> str:
 
     empty = report.Table([], [])
     r = report.Report(Path("."), Path("index.html"), 0, empty, empty, empty, FakeValidation(), [section],
-                      FakePicture(), {"graphs": 0, "clusters": 0, "sources": 0})
+                      FakePicture(), {"graphs": 0, "clusters": 0, "named": 0, "unnamed": 0, "sources": 0}, analysis)
     return report.render(r)
 
 
@@ -247,3 +256,226 @@ def test_non_conforming_data_still_gives_a_report_and_exit_1(tmp_path):
     assert '<span class="verdict bad">Does not conform</span>' in page
     assert '<td class="sev-Violation">Violation</td>' in page
     assert "Cap Digital &lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+
+
+# ------------------------------------------------------------ the analyst's page
+
+@pytest.fixture(scope="module")
+def built_fr(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report-fr")
+    code = main(["report", "--lang", "fr", "--out", str(out)])
+    return code, out, (out / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page_fr(built_fr) -> str:
+    return built_fr[2]
+
+
+@pytest.fixture(scope="module")
+def tables_fr(page_fr):
+    parser = Tables()
+    parser.feed(page_fr)
+    return parser.tables
+
+
+def page_data(page: str) -> dict:
+    """The JSON the page's scripts draw from."""
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S)
+    return json.loads(m.group(1))
+
+
+def rows_of(table: list[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(table[0], r)) for r in table[1:]]
+
+
+NAMED = ["Cap Digital", "Digital 113", "DigitalPlace", "FrenchSouth.digital"]
+ANCHORS = ["cluster-cap-digital", "cluster-digital-113", "cluster-digitalplace", "cluster-frenchsouth-digital"]
+
+
+def test_index_counts_named_clusters_apart_from_unnamed(page, tables, page_fr, capsys):
+    assert '<p id="cluster-count"><b>4 named clusters + 5 unnamed</b></p>' in page
+    assert '<p id="cluster-count"><b>4 clusters nommés + 5 sans nom</b></p>' in page_fr
+    index = rows_of(tables["clusters"][0])
+    assert [r["cluster"] for r in index[:4]] == NAMED
+    assert [r["named"] for r in index] == ["named"] * 4 + ["unnamed"] * 5
+    assert {r["seat city"] for r in index[4:]} == {"Amsterdam", "Berlin", "Bucharest", "Copenhagen", "Dublin"}
+    cap = index[0]
+    assert (cap["kind"], cap["seat city"], cap["region"], cap["ties"]) == \
+        ("competitiveness cluster", "Paris", "Île-de-France", "36")
+    # named clusters link to their page, unnamed ones have none
+    for anchor in ANCHORS:
+        assert f'<article class="cluster" id="{anchor}">' in page
+        assert f'<a href="#{anchor}"' in page
+    assert page.count('<article class="cluster"') == 4
+    assert 'id="cluster-redict-cluster-berlin"' not in page
+
+
+def test_cluster_page_sections(tables):
+    identity = {(r["property"], r["value"]) for r in rows_of(tables["cluster-digital-113-identity"][0])}
+    assert ("founding date", "2019-02-05") in identity
+    assert ("named after", "RN113 (French national road 113)") in identity
+    assert {v for p, v in identity if p == "has strategic axis"} == {
+        "Business & Growth", "Innovation & Transformation", "International", "Recruitment & Diversity",
+        "Strategy & Financing"}
+    seat = rows_of(tables["cluster-digital-113-seat"][0])
+    assert [(r["property"], r["value"]) for r in seat if r["property"] != "antenna in"] == [("has region", "Occitania")]
+    assert sorted(r["value"] for r in seat if r["property"] == "antenna in") == [
+        "Alès", "Carcassonne", "Mende", "Nîmes", "Perpignan", "Rodez", "Tarbes"]
+    lineage = rows_of(tables["cluster-digital-113-lineage"][0])
+    assert [(r["property"], r["with"], r["date"]) for r in lineage] == [
+        ("merged from", "DigitalPlace", "2019-02-05"), ("merged from", "FrenchSouth.digital", "2019-02-05")]
+    people = rows_of(tables["cluster-digital-113-people"][0])
+    assert [(r["role"], r["person"]) for r in people] == [
+        ("co-president", "Daniel Benchimol"), ("co-president", "Pierre Deniset")]
+    # the predecessors' pages say where they went
+    lineage = rows_of(tables["cluster-digitalplace-lineage"][0])
+    assert [(r["property"], r["with"]) for r in lineage] == [("merged into", "Digital 113")]
+    networks = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-networks"][0])}
+    assert ("member of", "REDICT") in networks and ("initiated by (of REDICT)", "REDICT") in networks
+    assert ("Cap Digital's support of companies abroad",
+            "Brazil, Canada, China, Israel, Japan, South Korea, United States") in networks
+    programmes = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-programmes"][0])}
+    assert {v for p, v in programmes} >= {"INNET", "ImMediaTe", "Sebastian", "Eureka", "Eurostars"}
+
+
+def test_figures_with_qualifiers_and_no_double_counting(tables):
+    figs = rows_of(tables["cluster-digital-113-figures"][0])
+    by = {(f["measure"], f["value"]): f for f in figs}
+    assert set(by) == {("operating budget", "≈\u00a01,200,000 EUR"), ("share of budget", "60%"),
+                       ("share of budget", "40%"), ("number of jobs", "≈\u00a017,000"),
+                       ("number of member companies", "400"), ("number of permanent staff", "11")}
+    # the 40 % public share once, with its two payers; the shares add up to the budget
+    public = by[("share of budget", "40%")]
+    assert public["paid by"] == "Occitanie Region (regional council) and local authorities of Occitanie (not named)"
+    assert public["share of"] == "40% of “Digital 113 operating budget” = ≈\u00a0480,000 EUR (public subsidies)"
+    own = by[("share of budget", "60%")]
+    assert own["share of"] == "60% of “Digital 113 operating budget” = ≈\u00a0720,000 EUR (self-financing)"
+    assert own["paid by"] == "Digital 113"
+    assert sum(1 for f in figs if f["measure"] == "share of budget") == 2
+    cap = {(f["measure"], f["category"]): f["value"] for f in rows_of(tables["cluster-cap-digital-figures"][0])}
+    assert cap[("number of members", "")] == ">\u00a0650"
+    assert cap[("projects labelled", "")] == "≈\u00a0540"
+    assert cap[("projects received", "")] == ">\u00a01,250"
+    assert cap[("investment in projects", "")] == ">\u00a0650,000,000 EUR"
+
+
+def test_every_fact_shows_its_source_and_quote(page):
+    block = page[page.index('id="cluster-digital-113"'):page.index('id="cluster-digitalplace"')]
+    jobs = block[block.index('number of jobs'):]
+    jobs = jobs[:jobs.index("</tr>")]
+    assert re.search(r"« [^»]*près de 17 000 emplois »", html.unescape(jobs))
+    assert "Digital 113, the new digital cluster of Occitanie (source article)" in html.unescape(jobs)
+    # hover: the summary's title holds source and quote
+    assert re.search(r'<summary title="[^"]*près de 17 000 emplois[^"]*">\[source\]</summary>', jobs)
+    assert "stated in the text" in jobs
+    # no fact of a named cluster's page without a support
+    assert '<span class="none">' not in page
+
+
+def test_network_and_map_data(page):
+    data = page_data(page)
+    net = data["network"]
+    assert (len(net["nodes"]), len(net["edges"]), net["all_nodes"], net["all_edges"]) == (67, 110, 67, 110)
+    kinds = Counter(n["kind"] for n in net["nodes"])
+    assert kinds["Cluster"] == 9 and kinds["City"] == 16 and kinds["Mission"] == 2 and kinds["Person"] == 2
+    assert kinds["SupportActivity"] == 1
+    cap = next(n for n in net["nodes"] if n["label"] == "Cap Digital")
+    assert cap["href"] == "#cluster-cap-digital"
+    ties = {(e["source"].rsplit("/", 1)[-1], e["label"], e["target"].rsplit("/", 1)[-1]) for e in net["edges"]}
+    assert ("digitalplace", "merged into", "digital-113") in ties
+    assert ("digital-113", "antenna in", "ales") in ties
+    assert ("daniel-benchimol", "co-president", "digital-113") in ties
+    assert ("occitanie-regional-council", "pays part of the budget of", "digital-113") in ties
+    assert ("cap-digital-company-support-abroad", "target country", "japan") in ties
+    assert "<" not in page[page.index('id="report-data">'):page.index("</script>", page.index('id="report-data">'))]
+    geo = data["geo"]
+    # the 16 cities (all with coordinates); arcs: the sister cities, REDICT from its creator, the missions
+    assert len(geo["points"]) == 16 and geo["unlocated"] == 24
+    where = {p["id"]: p["label"] for p in geo["points"]}
+    arcs = {tuple(sorted((where[a["from"]], where[a["to"]]))): a["labels"] for a in geo["arcs"]}
+    assert set(arcs) == {("Paris", "San Francisco"), ("Dublin", "Paris"), ("Copenhagen", "Paris"),
+                         ("Bucharest", "Paris"), ("Berlin", "Paris"), ("Amsterdam", "Paris")}
+    assert "Digital Sister Cities agreement (San Francisco - Paris)" in arcs[("Paris", "San Francisco")]
+    assert arcs[("Berlin", "Paris")] == ["REDICT", "INNET mission to Berlin on free software",
+                                          "INNET mission to Berlin on digital education"]
+    perpignan = next(p for p in geo["points"] if p["label"] == "Perpignan")
+    assert perpignan["what"] == ["Digital 113: antenna in"]
+    assert len(geo["countries"]) == 19 and geo["countries"]["250"] == "France"
+
+
+def test_french_page(page_fr, tables_fr):
+    assert page_fr.startswith('<!DOCTYPE html>\n<html lang="fr">')
+    for heading in ("Clusters", "Réseau", "Carte", "Vue d’ensemble", "Validation", "Image du réseau", "Requêtes"):
+        assert re.search(rf"<h2>{re.escape(heading)}</h2>", page_fr), heading
+    analyst = page_fr[:page_fr.index('<section id="summary">')]  # the static picture is drawn in English
+    for english in ("<h2>Network</h2>", "<h2>Map</h2>", "<h4>Identity</h4>", ">named after<", ">antenna in<"):
+        assert english not in analyst
+    figs = rows_of(tables_fr["cluster-digital-113-figures"][0])
+    by = {(f["mesure"], f["valeur"]): f for f in figs}
+    assert ("nombre d'emplois", "≈\u00a017\u202f000") in by  # narrow no-break space, as Intl.NumberFormat("fr")
+    public = by[("part du budget", "40\u202f%")]
+    assert public["payé par"] == "Région Occitanie (conseil régional) et collectivités locales d’Occitanie (non nommées)"
+    assert public["part de"] == ("40\u202f% de « budget de fonctionnement de Digital 113 » = ≈\u00a0480\u202f000 EUR "
+                                 "(subventions publiques)")
+    seat = rows_of(tables_fr["cluster-digital-113-seat"][0])
+    assert sorted(r["valeur"] for r in seat if r["propriété"] == "antenne à")[0] == "Alès"
+    nets = rows_of(tables_fr["cluster-cap-digital-networks"][0])
+    assert ("membre de", "REDICT") in {(r["propriété"], r["valeur"]) for r in nets}
+    # the shapes' French messages, with the French label
+    findings = rows_of(tables_fr["validation"][0])
+    ales = next(r for r in findings if r["nœud"] == "Alès")
+    assert ales["gravité"] == "Avertissement"
+    assert ales["message"] == "Alès n'a pas de lien vers Wikidata (skos:exactMatch <http://www.wikidata.org/entity/Q…>)"
+    data = page_data(page_fr)
+    assert data["lang"] == "fr" and data["network"]["kinds"]["Cluster"] == "cluster d'innovation"
+    assert "a un rôle dans" in data["network"]["types"].values()
+
+
+def test_iris_link_to_pages_and_ontology_documentation(page, tables):
+    assert '<a href="../docs/index.html#CompetitivenessCluster" title="https://w3id.org/clusterkg/ontology#CompetitivenessCluster">' in page
+    classes = page[page.index("<h3>Entities per class</h3>"):]
+    assert '<a href="../docs/index.html#City" title="https://w3id.org/clusterkg/ontology#City">ckg:City</a>' in classes
+    # a canned query's answer links a cluster to its page
+    block = page[page.index('id="q-clusters"'):]
+    assert '<a href="#cluster-digital-113" title="https://w3id.org/clusterkg/id/digital-113">ck:digital-113</a>' in block
+
+
+def test_sortable_tables_carry_raw_numbers(page):
+    assert '<td class="number" data-sort="1200000">≈\u00a01,200,000 EUR</td>' in page
+    assert page.count('<table class="sortable') > 30
+
+
+def test_unknown_language_is_refused(tmp_path):
+    assert main(["report", "--lang", "de", "--out", str(tmp_path / "r")]) == 64
+    assert not (tmp_path / "r").exists()
+
+
+def test_page_json_cannot_close_its_script():
+    text = str(report.page_json({"label": "</script><script>alert(1)</script> & <!--"}))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == {"label": "</script><script>alert(1)</script> & <!--"}
+
+
+def test_bounded_analysis_on_a_synthetic_graph(tmp_path):
+    """At scale the index, the pages and the network are cut to their bounds (the
+    best connected first), and say what from."""
+    from clusterkg import synthetic, validate
+    generated = synthetic.generate(tmp_path / "syn", 20_000)
+    loaded = validate.load(sorted((tmp_path / "syn").glob("*.ttl")))
+    a = report.analyse(loaded.store, "en", max_index=30, max_pages=5, max_nodes=40)
+    assert (a.named, a.unnamed) == (generated.clusters, 0)
+    assert len(a.clusters) == 30 and len(a.pages) == 5
+    ties = [c.ties for c in a.clusters]
+    assert ties == sorted(ties, reverse=True)
+    assert [p.entry.iri for p in a.pages] == [c.iri for c in a.clusters[:5]]
+    assert all(p.sections["identity"] and p.figures for p in a.pages)
+    net = a.network
+    assert 30 <= len(net["nodes"]) <= 40 and net["all_nodes"] > 40 and net["all_edges"] > len(net["edges"])
+    kept = {n["id"] for n in net["nodes"]}
+    assert all(e["source"] in kept and e["target"] in kept for e in net["edges"])
+    # whole neighbourhoods of the best connected clusters: each cluster drawn with all its ties
+    best = next(n for n in net["nodes"] if n["kind"] == "Cluster" and n["degree"] == max(
+        m["degree"] for m in net["nodes"] if m["kind"] == "Cluster"))
+    drawn = sum(1 for e in net["edges"] if best["id"] in (e["source"], e["target"]))
+    assert drawn == best["degree"]

@@ -1,0 +1,278 @@
+"""clusterkg import: CSV rows -> validated Turtle with sources; bad input refused row
+by row; nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from clusterkg import importer, project, query, validate
+from clusterkg.importer import CellError, ImportFailed, parse_date, parse_quantity
+
+from conftest import CK, CKG, CKV, run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures" / "csv"
+TEMPLATES = project.ROOT / "data" / "templates"
+
+
+def copy_project(dest: Path) -> Path:
+    """The assets a graph needs (ontology, data with the templates, shapes, queries) in ``dest``."""
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(project.ROOT / folder, dest / folder)
+    return dest
+
+
+def tree_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch) -> Path:
+    r = copy_project(tmp_path / "project")
+    monkeypatch.setattr(project, "ROOT", r)
+    return r
+
+
+def problems(files, root: Path) -> tuple[int, list[str]]:
+    with pytest.raises(ImportFailed) as e:
+        importer.import_files([FIXTURES / f for f in files], root=root, dry_run=True)
+    return e.value.exit_code, [str(p) for p in e.value.problems]
+
+
+# ----------------------------------------------------------------- cells
+
+@pytest.mark.parametrize("text, value, qualifier, unit, currency", [
+    ("1250", 1250, None, None, None),
+    ("1 250", 1250, None, None, None),
+    ("1\u00a0250", 1250, None, None, None),
+    ("1\u202f250", 1250, None, None, None),
+    ("17 000", 17000, None, None, None),
+    ("1,2", Decimal("1.2"), None, None, None),
+    ("1.5", Decimal("1.5"), None, None, None),
+    ("1,250,000", 1250000, None, None, None),
+    ("1.250.000", 1250000, None, None, None),
+    ("près de 540", 540, "approximate", None, None),
+    ("environ 540", 540, "approximate", None, None),
+    ("about 540", 540, "approximate", None, None),
+    ("plus de 650", 650, "lower-bound", None, None),
+    ("Plus de 1 250", 1250, "lower-bound", None, None),
+    ("more than 650", 650, "lower-bound", None, None),
+    ("40 %", 40, None, "%", None),
+    ("1,2 M€", 1200000, None, None, "EUR"),
+    ("650 millions d'euros", 650000000, None, None, "EUR"),
+    ("300 k€", 300000, None, None, "EUR"),
+])
+def test_numbers_as_a_french_or_english_spreadsheet_writes_them(text, value, qualifier, unit, currency):
+    q = parse_quantity(text)
+    assert (q.value, q.qualifier, q.unit, q.currency) == (Decimal(value), qualifier, unit, currency)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1,250", "ambiguous number: 1,250 is 1250 in one convention and 1.250 in another; write 1250 (or 1 250) or 1,25"),
+    ("1.250", "ambiguous number: 1.250 is 1250 in one convention and 1.250 in another; write 1250 (or 1 250) or 1,25"),
+    ("quelques", "not a number: write it as 1250, 1 250, 1,5 or with \"plus de\" / \"près de\" before it"),
+    ("12 34", "not a number: write it as 1250, 1 250, 1,5 or with \"plus de\" / \"près de\" before it"),
+])
+def test_ambiguous_or_unreadable_numbers_are_refused(text, message):
+    with pytest.raises(CellError) as e:
+        parse_quantity(text)
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize("text, lexical, datatype", [
+    ("2019-02-05", "2019-02-05", "date"),
+    ("05/02/2019", "2019-02-05", "date"),
+    ("5/2/2019", "2019-02-05", "date"),
+    ("05.02.2019", "2019-02-05", "date"),
+    ("5 février 2019", "2019-02-05", "date"),
+    ("5 fevrier 2019", "2019-02-05", "date"),
+    ("1er mars 2020", "2020-03-01", "date"),
+    ("February 5, 2019", "2019-02-05", "date"),
+    ("2019", "2019", "gYear"),
+])
+def test_dates_in_several_formats(text, lexical, datatype):
+    d = parse_date(text)
+    assert (d.value, d.datatype.value) == (lexical, importer.XSD + datatype)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("31/02/2019", "no such day (31/02/2019)"),
+    ("février 2019", "a month without its day: give the full date (5 février 2019, 2019-02-05) or the year alone (2019)"),
+    ("2019-02-05T10:00", "a date and time: give the date alone (2019-02-05)"),
+    ("hier", "not a date: write 2019-02-05, 05/02/2019, 5 février 2019 or 2019"),
+])
+def test_impossible_or_partial_dates_are_refused(text, message):
+    with pytest.raises(CellError) as e:
+        parse_date(text)
+    assert str(e.value) == message
+
+
+# ------------------------------------------------------- files and rows
+
+def test_utf8_with_bom_and_semicolons_is_read(root):
+    out = importer.import_files([FIXTURES / "clusters-bom-semicolon.csv"], root=root, dry_run=True)
+    assert out.rows == 1 and out.written is False
+    assert "ck:nimes-numerique\n    a ckg:Cluster ;\n    rdfs:label \"Nîmes digital (test)\"@en" in out.turtle
+    assert 'ckg:foundingDate "2019-02-05"^^xsd:date' in out.turtle
+
+
+def test_latin1_is_named_plainly(root):
+    assert problems(["clusters-latin1.csv"], root) == (2, [
+        "clusters-latin1.csv: the file is not UTF-8 (looks like Latin-1/cp1252; first bad byte on line 2): save it "
+        "as UTF-8 (\"CSV UTF-8\" in Excel, \"Unicode (UTF-8)\" in LibreOffice)"])
+
+
+def test_missing_and_unknown_columns(root):
+    assert problems(["clusters-missing-column.csv", "clusters-unknown-column.csv"], root) == (2, [
+        "clusters-missing-column.csv: row 1, column label_fr: missing column: clusters files need id, kind, "
+        "label_en, label_fr, source, quote",
+        "clusters-unknown-column.csv: row 1, column citty: unknown column for clusters: did you mean city? the "
+        "columns are id, kind, label_en, label_fr, city, region, sector, founded, homepage, member_of, source, quote",
+    ])
+
+
+def test_unknown_references_and_ties(root):
+    assert problems(["ties-unknown-reference.csv"], root) == (2, [
+        "ties-unknown-reference.csv: row 2, column from, value \"Atlantis Digital\": unknown reference: no node "
+        "with this IRI, CURIE, id or English/French label",
+        "ties-unknown-reference.csv: row 3, column tie, value \"partner-of\": unknown tie: one of "
+        "helps-members-with, initiated-by, member-of, participates-in, partner-country, partner-region",
+    ])
+
+
+def test_duplicate_rows_and_rows_duplicating_existing_data(root):
+    assert problems(["clusters-duplicates.csv", "ties-existing.csv"], root) == (2, [
+        "clusters-duplicates.csv: row 3: duplicate row: the same as row 2",
+        "clusters-duplicates.csv: row 4, column id, value \"rodez-test\": ck:rodez-test is already made by row 2",
+        "clusters-duplicates.csv: row 5, column id, value \"cap-digital\": ck:cap-digital already exists in "
+        "data/clusters.ttl: the row duplicates existing data (choose another id, or leave it out)",
+        "clusters-duplicates.csv: row 6, column label_en, value \"Cap Digital\": ck:cap-digital in "
+        "data/clusters.ttl already has this label: the row duplicates existing data",
+        "clusters-duplicates.csv: row 6, column label_fr, value \"Cap Digital\": ck:cap-digital in "
+        "data/clusters.ttl already has this label: the row duplicates existing data",
+        "ties-existing.csv: row 2, column tie: ck:cap-digital org:memberOf ck:redict is already in "
+        "data/clusters.ttl: the row duplicates existing data",
+    ])
+
+
+def test_bad_numbers_and_dates_refused_with_their_row(root):
+    assert problems(["observations-numbers.csv"], root) == (2, [
+        "observations-numbers.csv: row 3, column value, value \"1,2\": a count must be a whole number (read as "
+        "1.2); for a share give the unit %, for an amount its currency",
+        "observations-numbers.csv: row 4, column value, value \"1,250\": ambiguous number: 1,250 is 1250 in one "
+        "convention and 1.250 in another; write 1250 (or 1 250) or 1,25",
+        "observations-numbers.csv: row 5, column value, value \"quelques-uns\": not a number: write it as 1250, "
+        "1 250, 1,5 or with \"plus de\" / \"près de\" before it",
+        "observations-numbers.csv: row 6: ck:obs-cap-digital-members in data/observations.ttl already gives this "
+        "figure (Cap Digital, number of members, date not stated): the row duplicates existing data",
+        "observations-numbers.csv: row 7, column date, value \"février 2019\": a month without its day: give the "
+        "full date (5 février 2019, 2019-02-05) or the year alone (2019)",
+        "observations-numbers.csv: row 8, column date, value \"31/02/2019\": no such day (31/02/2019)",
+    ])
+
+
+def test_formulas_are_refused(root):
+    rule = "starts with = + - or @: a spreadsheet formula (or text that would run as one); type the value itself"
+    assert problems(["clusters-formulas.csv"], root) == (2, [
+        f"clusters-formulas.csv: row 2, column label_en, value \"=HYPERLINK(\"http://evil.example\",\"Alès\")\": {rule}",
+        f"clusters-formulas.csv: row 3, column label_fr, value \"@SUM(A1:A2)\": {rule}",
+        f"clusters-formulas.csv: row 3, column homepage, value \"+33 1 23\": {rule}",
+        f"clusters-formulas.csv: row 4, column city, value \"-Alès\": {rule}",
+    ])
+
+
+def test_french_figures_become_observations_with_their_qualifier(root):
+    out = importer.import_files([FIXTURES / "observations-good.csv"], root=root, dry_run=True)
+    assert "ck:obs-digital-113-company-count-2019-02-05\n    a ckg:CountObservation ;" in out.turtle
+    assert ("ckg:qualifier ckv:approximate ;\n    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n"
+            "    ckg:value 1250 ;") in out.turtle
+    assert "ckg:periodStart \"2006\"^^xsd:gYear ;" in out.turtle
+    assert "ckg:qualifier ckv:lower-bound ;\n    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n    ckg:value 17000 ;" \
+        in out.turtle
+
+
+def test_a_quote_not_in_the_seed_text_is_refused(root, tmp_path):
+    if not project.SEEDS_DIR.is_dir():
+        pytest.skip("the seed texts are not beside the repository")
+    f = tmp_path / "ties.csv"
+    f.write_text("from,tie,to,source,quote\nDigital 113,member-of,REDICT,ck:src-digital-113-article,"
+                 "Digital 113 rejoint REDICT\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as e:
+        importer.import_files([f], root=root, dry_run=True)
+    assert [str(p) for p in e.value.problems] == [
+        "ties.csv: row 2, column quote, value \"Digital 113 rejoint REDICT\": this phrase does not occur in the "
+        "text of ck:src-digital-113-article: copy it exactly (apostrophes and accents included)"]
+
+
+def test_rows_that_break_a_shape_are_named_and_exit_1(root):
+    assert problems(["agreements-same-country.csv"], root) == (1, [
+        "agreements-same-country.csv: row 2, column signatories, value \"Toulouse|Montpellier\": The two cities of "
+        "ck:toulouse-montpellier-test (Toulouse - Montpellier (test)) are both in ck:france: a sister-city "
+        "agreement binds cities of different countries (rule cks:SisterCitiesInDifferentCountries)"])
+
+
+# ------------------------------------------------------ nothing half-written
+
+def test_a_failed_import_leaves_data_byte_identical(root, capsys):
+    before = tree_hash(root / "data")
+    for files, code in ((["clusters-formulas.csv"], 2), (["agreements-same-country.csv"], 1),
+                        (["clusters-latin1.csv", "observations-good.csv"], 2)):
+        got, _, err = run_cli(capsys, "import", *[str(FIXTURES / f) for f in files],
+                              "--into", str(root / "data" / "clusters.ttl"))
+        assert got == code, err
+        assert "nothing written" in err
+    assert tree_hash(root / "data") == before
+
+
+def test_dry_run_writes_nothing_and_prints_the_turtle(root, capsys):
+    before = tree_hash(root / "data")
+    code, out, err = run_cli(capsys, "import", str(FIXTURES / "observations-good.csv"), "--dry-run")
+    assert code == 0, err
+    assert out.startswith("# Imported with `clusterkg import` from observations-good.csv.")
+    assert "dry run: would add 2 rows, 23 triples (2 ckg:CountObservation) to data/imported.ttl; nothing written" in err
+    assert tree_hash(root / "data") == before
+
+
+def test_into_must_be_a_turtle_file_of_data(root, capsys, tmp_path):
+    code, _, err = run_cli(capsys, "import", str(FIXTURES / "observations-good.csv"), "--into", str(tmp_path / "x.ttl"))
+    assert code == 64
+    assert "give a .ttl file of the data folder" in err
+
+
+def test_the_file_is_replaced_in_one_rename(root, monkeypatch):
+    target = root / "data" / "observations.ttl"
+    before = target.read_bytes()
+
+    def fail(*_):
+        raise OSError("disk full")
+    monkeypatch.setattr(importer.os, "replace", fail)
+    with pytest.raises(OSError):
+        importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir() if p.name.startswith(".")) == []
+
+
+def test_appending_to_an_existing_file_keeps_it_and_conforms(root):
+    target = root / "data" / "observations.ttl"
+    before = target.read_text(encoding="utf-8")
+    out = importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
+    assert out.written
+    after = target.read_text(encoding="utf-8")
+    assert after.startswith(before) and after[len(before):].lstrip("\n") == out.turtle
+    assert validate.validate_files(root=root).conforms
+    # the same rows again duplicate what is now there
+    with pytest.raises(ImportFailed) as e:
+        importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
+    assert [p.row for p in e.value.problems] == [2, 3]

@@ -276,3 +276,105 @@ def test_appending_to_an_existing_file_keeps_it_and_conforms(root):
     with pytest.raises(ImportFailed) as e:
         importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
     assert [p.row for p in e.value.problems] == [2, 3]
+
+
+# --------------------------------------------------- random rows (hypothesis)
+
+from hypothesis import HealthCheck, event, given, settings, strategies as st  # noqa: E402
+
+_GOOD = {
+    "id": st.sampled_from(["hyp-a", "hyp-b", "Hyp C", "cap-digital", "é", ""]),
+    "kind": st.sampled_from(["cluster", "pôle de compétitivité", "network", "nope", ""]),
+    "label_en": st.sampled_from(["Hyp cluster", "Cap Digital", "", "=1+1"]),
+    "label_fr": st.sampled_from(["cluster hyp", "Digital 113", "", "@x"]),
+    "city": st.sampled_from(["Paris", "ck:toulouse", "Occitanie", "Atlantis", "", "Montpellier|Nîmes"]),
+    "region": st.sampled_from(["Occitanie", "ck:ile-de-france", "Paris", ""]),
+    "sector": st.sampled_from(["digital", "ckv:digital", "numérique", "bananas", ""]),
+    "founded": st.sampled_from(["2019", "05/02/2019", "5 février 2019", "30/02/2019", "mars 2019", ""]),
+    "homepage": st.sampled_from(["https://example.org/x", "example.org", "=HYPERLINK(\"x\")", ""]),
+    "member_of": st.sampled_from(["REDICT", "ck:redict|ck:european-think-tank", "Cap Digital", ""]),
+    "source": st.sampled_from(["ck:src-cap-digital", "src-digital-113-article", "https://nowhere.example", ""]),
+    "quote": st.sampled_from(["Cap Digital", "Création de REDICT", "pas dans le texte", ""]),
+    "entity": st.sampled_from(["Cap Digital", "Digital 113", "hyp-a", "ck:paris", ""]),
+    "measure": st.sampled_from(["member-count", "ckv:jobs", "number of members", "height", ""]),
+    "category": st.sampled_from(["", "sme", "ckv:large-group", "ckv:jobs"]),
+    "value": st.sampled_from(["1 250", "1,2", "plus de 650", "près de 540", "17 000", "-3", "1,250", "40 %", ""]),
+    "date": st.sampled_from(["", "2019", "2019-02-05", "5 février 2019", "13/13/2019"]),
+    "from": st.sampled_from(["Cap Digital", "Digital 113", "hyp-a", "REDICT", ""]),
+    "tie": st.sampled_from(["member-of", "participates-in", "membre de", "likes", ""]),
+    "to": st.sampled_from(["REDICT", "ck:innet", "Cap Digital", "Spain", ""]),
+}
+_KINDS = {
+    "clusters": ["id", "kind", "label_en", "label_fr", "city", "region", "sector", "founded", "homepage",
+                 "member_of", "source", "quote"],
+    "observations": ["entity", "measure", "category", "value", "date", "source", "quote"],
+    "ties": ["from", "tie", "to", "source", "quote"],
+}
+_ANY_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+
+
+_VALID = {
+    "id": st.sampled_from(["hyp-a", "hyp-b", "hyp-c"]), "kind": st.just("cluster"),
+    "label_en": st.sampled_from(["Hyp A", "Hyp B"]), "label_fr": st.sampled_from(["hyp a", "hyp b"]),
+    "city": st.sampled_from(["Paris", "ck:toulouse", ""]), "region": st.sampled_from(["Occitanie", ""]),
+    "sector": st.sampled_from(["digital", ""]), "founded": st.sampled_from(["2019", "5 février 2019", ""]),
+    "homepage": st.sampled_from(["https://example.org/x", ""]), "member_of": st.sampled_from(["REDICT", ""]),
+    "source": st.just("ck:src-cap-digital"), "quote": st.sampled_from(["Cap Digital", "Création de REDICT"]),
+    "entity": st.sampled_from(["Cap Digital", "Digital 113"]), "measure": st.sampled_from(["ckv:jobs", "ckv:staff-count"]),
+    "category": st.just(""), "value": st.sampled_from(["1 250", "plus de 650", "près de 540", "17 000"]),
+    "date": st.sampled_from(["2019", "2019-02-05", "5 février 2019"]),
+    "from": st.just("Digital 113"), "tie": st.sampled_from(["member-of", "membre de"]),
+    "to": st.sampled_from(["REDICT", "ck:european-think-tank"]),
+}
+
+
+@st.composite
+def csv_file(draw):
+    """A file of one kind: rows of valid cells, a few of them replaced by doubtful or random text."""
+    kind = draw(st.sampled_from(sorted(_KINDS)))
+    columns = _KINDS[kind]
+    rows = []
+    for _ in range(draw(st.integers(1, 3))):
+        row = [draw(_VALID[c]) for c in columns]
+        for _ in range(draw(st.integers(0, 2))):
+            i = draw(st.integers(0, len(columns) - 1))
+            row[i] = draw(st.one_of(_GOOD[columns[i]], _ANY_TEXT))
+        rows.append(row)
+    return kind, columns, rows, draw(st.sampled_from([",", ";", "\t"])), draw(st.booleans())
+
+
+@pytest.fixture(scope="module")
+def hyp_root():
+    folder = Path(tempfile.mkdtemp(prefix="clusterkg-import-hyp-"))
+    yield copy_project(folder / "project")
+    shutil.rmtree(folder)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(csv_file())
+def test_random_rows_never_give_a_traceback_nor_a_bad_or_partial_file(hyp_root, tmp_path_factory, spec):
+    kind, columns, rows, delimiter, bom = spec
+    folder = tmp_path_factory.mktemp("csv")
+    path = folder / f"{kind}.csv"
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=delimiter)
+        w.writerow(columns)
+        w.writerows(rows)
+    into = hyp_root / "data" / "hypothesis.ttl"
+    before = tree_hash(hyp_root / "data")
+    try:
+        out = importer.import_files([path], into=into, root=hyp_root)
+    except ImportFailed as e:
+        event(f"refused, exit {e.exit_code}")
+        assert e.exit_code in (1, 2)
+        assert e.problems and all(p.file in (path.name, into.name) for p in e.problems), e.problems
+        assert tree_hash(hyp_root / "data") == before
+        return
+    event("imported")
+    try:
+        assert out.written and into.read_text(encoding="utf-8") == out.turtle
+        assert validate.validate_files(root=hyp_root).conforms
+        assert not [p for p in into.parent.iterdir() if p.name.endswith(".tmp")]
+    finally:
+        into.unlink()

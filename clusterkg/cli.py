@@ -47,13 +47,31 @@ class CliError(click.ClickException):
 
 def load_store(files: tuple[Path, ...] = ()):
     """The project's graph (or the given files with the ontology) in the embedded store."""
+    from . import validate
     try:
-        if files:
-            gfs = graph.project_files(ontology=True, data=False) + [graph.GraphFile.for_path(f) for f in files]
-            return graph.build_store(gfs)
-        return graph.load_project()
+        return validate.load(files).store  # with progress on a terminal
     except graph.LoadError as e:
         raise CliError(str(e), EXIT_INPUT) from None
+
+
+def data_files(files: tuple[Path, ...], data: Path | None) -> tuple[Path, ...]:
+    """FILES and the ``*.ttl`` of ``--data DIR`` (none: the project's data/)."""
+    if data is None:
+        return files
+    if not data.is_dir():
+        raise CliError(f"{data}: --data must name a folder of Turtle files", EXIT_INPUT)
+    found = tuple(sorted(data.glob("*.ttl")))
+    if not found:
+        raise CliError(f"{data}: no *.ttl file in this folder", EXIT_INPUT)
+    return found + tuple(f for f in files if f not in found)
+
+
+def data_arguments(fn):
+    """``FILES...`` and ``--data DIR``: the data to work on instead of the project's
+    data/ (the ontology is always added)."""
+    fn = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+                      help="Use the Turtle files of DIR (*.ttl) as the data (default: the project's data/).")(fn)
+    return click.argument("files", nargs=-1, type=click.Path(path_type=Path))(fn)
 
 
 @click.group()
@@ -63,14 +81,14 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def stats(files: tuple[Path, ...]) -> None:
+@data_arguments
+def stats(files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Print triples per named graph and instances per class.
 
     FILES are Turtle files to count instead of the project's data (the ontology
     is always loaded).
     """
-    store = load_store(files)
+    store = load_store(data_files(files, data_dir))
     per_graph = Table(title="Triples per graph")
     per_graph.add_column("graph")
     per_graph.add_column("triples", justify="right")
@@ -90,14 +108,15 @@ def stats(files: tuple[Path, ...]) -> None:
 
 
 @cli.command("validate")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@data_arguments
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
               help="text: by node, for people; turtle: the SHACL validation report; json: the results as a list.")
 @click.option("--inference", type=click.Choice(["none", "rdfs", "owlrl", "both"]), default="none",
               show_default=True, help="Inference before validating (none: see README, Validating).")
-@click.option("--engine", type=click.Choice(["pyshacl", "topbraid"]), default="pyshacl", show_default=True,
-              help="pyshacl (in process) or topbraid (TopQuadrant SHACL, needs Java >= 21).")
-def validate_cmd(files: tuple[Path, ...], fmt: str, inference: str, engine: str) -> None:
+@click.option("--engine", type=click.Choice(["fast", "pyshacl", "topbraid"]), default="fast", show_default=True,
+              help="fast (SHACL compiled to SPARQL on the embedded store), pyshacl (the reference, in "
+                   "process) or topbraid (TopQuadrant SHACL, needs Java >= 21).")
+def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, inference: str, engine: str) -> None:
     """Check the data against the SHACL shapes of shapes/.
 
     FILES are Turtle files to validate instead of data/*.ttl (the ontology and the
@@ -107,7 +126,7 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, inference: str, engine: str)
     """
     from . import engines, validate
     try:
-        v = validate.validate_files(files, engine=engine, inference=inference)
+        v = validate.validate_files(data_files(files, data_dir), engine=engine, inference=inference)
     except graph.LoadError as e:
         raise CliError(str(e), EXIT_INPUT) from None
     except engines.EngineError as e:
@@ -122,7 +141,8 @@ def validate_cmd(files: tuple[Path, ...], fmt: str, inference: str, engine: str)
 @cli.command("report")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
               show_default=True, help="Folder to write index.html (and the picture) into.")
-def report_cmd(out: Path) -> None:
+@data_arguments
+def report_cmd(out: Path, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """The main job: load, validate, run every canned query, draw the network, and
     write one self-contained HTML report (OUT/index.html).
 
@@ -150,7 +170,7 @@ def report_cmd(out: Path) -> None:
             progress.advance(task)
 
         try:
-            r = report.build(out, on_step=on_step, on_query=on_query)
+            r = report.build(out, on_step=on_step, on_query=on_query, files=data_files(files, data_dir))
             progress.update(task, completed=steps)
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
@@ -213,7 +233,8 @@ def docs_cmd(out: Path) -> None:
               help="Output format (default: from the extension of --out).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
-def export_cmd(fmt: str | None, out: Path | None) -> None:
+@data_arguments
+def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Write the whole graph (ontology + data) in one file.
 
     trig, nq, jsonld and csv keep the named graphs (one per source file); ttl and
@@ -225,7 +246,7 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
         fmt = export.format_for(out, fmt)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
-    store = load_store()
+    store = load_store(data_files(files, data_dir))
     data = export.export(store, fmt, out)
     if out is None:
         sys.stdout.buffer.write(data)
@@ -258,10 +279,10 @@ def export_cmd(fmt: str | None, out: Path | None) -> None:
               help="Refuse data that does not conform to the SHACL shapes.")
 @click.option("--purge-staging", is_flag=True,
               help="First drop the staging graphs that interrupted loads left on the server.")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@data_arguments
 def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
              gsp_url: str | None, upload: str, auth: str | None, timeout: float, retries: int,
-             validate: bool, purge_staging: bool, files: tuple[Path, ...]) -> None:
+             validate: bool, purge_staging: bool, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Load the ontology and the data into a SPARQL server, one named graph per file.
 
     FILES are Turtle files to load instead of the project's data (the ontology is
@@ -275,6 +296,7 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
                                TimeElapsedColumn, TransferSpeedColumn)
 
     from . import remote
+    files = data_files(files, data_dir)
     gfs = remote.files_with_ontology(files) if files else graph.project_files()
     endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url,
                                             gsp=gsp_url)
@@ -324,9 +346,9 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
 @click.option("--location", type=click.Path(file_okay=False, path_type=Path),
               help="Store directory to keep (default: a temporary one, removed on exit). The "
                    "project's graphs in it are replaced at each start; other graphs stay.")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@data_arguments
 def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | None,
-              files: tuple[Path, ...]) -> None:
+              files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Serve the graph as a SPARQL endpoint with the Oxigraph server; Ctrl-C stops it.
 
     Read-only unless --write; the default graph is the union of the named graphs
@@ -338,6 +360,7 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, location: Path | 
     import tempfile
 
     from . import remote, server
+    files = data_files(files, data_dir)
     gfs = remote.files_with_ontology(files) if files else graph.project_files()
     scratch = None
     if location is None:
@@ -388,8 +411,16 @@ def _interrupt(signum, frame):
               show_default=True, help="table; csv or tsv (SPARQL 1.1 CSV/TSV results); json (SPARQL 1.1 JSON results).")
 @click.option("--endpoint", metavar="URL", help="Run on this SPARQL endpoint instead of the embedded store.")
 @click.option("--list", "list_only", is_flag=True, help="List the canned queries and their parameters.")
-def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, list_only: bool) -> None:
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many rows (a page).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Skip this many rows first (with --limit: the next page).")
+@data_arguments
+def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, list_only: bool,
+              limit: int | None, offset: int, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Run the canned SPARQL query NAME (queries/NAME.rq) on the graph.
+
+    FILES (or --data DIR) are the Turtle files to query instead of the project's
+    data (the ontology is always loaded).
 
     Parameters are checked against their declared types (an IRI must name an
     instance of the declared class) and bound, never pasted into the query text.
@@ -404,8 +435,10 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
             raise q.QueryError("give the NAME of a query (see: clusterkg query --list)")
         q.get(name)
         values = q.parse_param_options(params)
-        store = None if endpoint else load_store()
-        result = q.run(name, values, store=store, endpoint=endpoint)
+        if endpoint and (files or data_dir):
+            raise click.UsageError("give either --endpoint or data files, not both")
+        store = None if endpoint else load_store(data_files(files, data_dir))
+        result = q.run(name, values, store=store, endpoint=endpoint, limit=limit, offset=offset)
     except q.QueryError as e:
         raise CliError(str(e), EXIT_PARAMETER) from None
     except q.RemoteError as e:

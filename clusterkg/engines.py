@@ -67,7 +67,6 @@ by design, and blank nodes are all written ``_:``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import glob
 import importlib
@@ -82,12 +81,12 @@ from typing import Protocol, Sequence
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import OWL, RDF, SH
+from rdflib import OWL, RDF, SH, XSD
 from rdflib.extras.shacl import SHACLPathError, parse_shacl_path
 
 __all__ = [
     "Result", "Report", "Key", "ReportDiff", "compare", "report_from_graph",
-    "Engine", "PyShaclEngine", "TopBraidEngine", "ENGINES", "get_engine", "INFERENCE",
+    "Engine", "FastEngine", "PyShaclEngine", "report_from_raw", "TopBraidEngine", "ENGINES", "get_engine", "INFERENCE",
     "EngineError", "JavaNotFoundError", "Java", "MIN_JAVA", "find_java", "java_version",
     "VIOLATION", "WARNING", "INFO",
 ]
@@ -295,36 +294,6 @@ def _check_inference(inference: str) -> None:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE)}, not {inference!r}")
 
 
-@contextlib.contextmanager
-def _prepared_sparql():
-    """Parse each SHACL-SPARQL query once, not once per focus node.
-
-    pySHACL hands rdflib the query *text* for every focus node (with the focus
-    node in ``initBindings``), and rdflib parses and translates it every time:
-    most of pySHACL's time on our shapes. For the duration of a validation,
-    rdflib's SPARQL processor keeps the translated query of each text, which is
-    rdflib's own prepared-query path (``prepareQuery`` + ``initBindings``).
-    """
-    from rdflib.plugins.sparql import processor
-
-    original = processor.SPARQLProcessor.query
-
-    @functools.lru_cache(maxsize=512)
-    def prepared(text: str, base, namespaces):
-        return processor.translateQuery(processor.parseQuery(text), base, dict(namespaces) if namespaces else None)
-
-    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
-        if isinstance(strOrQuery, str):
-            strOrQuery = prepared(strOrQuery, base, tuple(sorted(initNs.items())) if initNs else None)
-        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
-
-    processor.SPARQLProcessor.query = query
-    try:
-        yield
-    finally:
-        processor.SPARQLProcessor.query = original
-
-
 class PyShaclEngine:
     """pySHACL in process: SHACL Core + SHACL-SPARQL + SHACL-AF (``advanced=True``).
 
@@ -344,12 +313,11 @@ class PyShaclEngine:
         from pyshacl.errors import ReportableRuntimeError
 
         try:
-            with _prepared_sparql():
-                _conforms, graph, _text = pyshacl.validate(
-                    data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
-                    advanced=True, allow_warnings=True, allow_infos=True,
-                    meta_shacl=self.meta_shacl, do_owl_imports=False,
-                )
+            _conforms, graph, _text = pyshacl.validate(
+                data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
+                advanced=True, allow_warnings=True, allow_infos=True,
+                meta_shacl=self.meta_shacl, do_owl_imports=False,
+            )
         except ReportableRuntimeError as e:
             raise EngineError(f"pyshacl: {e.message}") from e
         except Exception as e:  # e.g. pyparsing's ParseException for a bad sh:select
@@ -627,13 +595,127 @@ def _tail(text: str, lines: int = 30) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
+# --- the fast engine (SHACL compiled to SPARQL, run by Oxigraph) -------------------------
+
+class FastEngine:
+    """:mod:`clusterkg.fastshacl`: each constraint compiled into one SPARQL query over
+    all focus nodes, run by pyoxigraph. :meth:`validate_store` validates graphs of a
+    store already loaded (no copy); :meth:`validate` takes rdflib graphs like the
+    other engines (copied into a store first). RDFS/OWL-RL pre-inference is done
+    as for TopQuadrant (owlrl on an rdflib copy)."""
+
+    name = "fast"
+
+    def validate(self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
+                 *, inference: str = "none") -> Report:
+        _check_inference(inference)
+        if inference != "none":
+            data, ontology = _prepare(data, ontology, inference, copy=True), None
+        store = ox.Store()
+        # (RDFS/OWL-RL closures may hold generalised triples, a literal as subject: not RDF, left out)
+        store.extend([ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.DefaultGraph()) for s, p, o in data
+                      if not isinstance(s, rdflib.Literal) and isinstance(p, rdflib.URIRef)])
+        return self.validate_store(store, [ox.DefaultGraph()], shapes, ontology)
+
+    def validate_store(self, store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph,
+                       ontology: rdflib.Graph | None = None, progress=lambda _: None) -> Report:
+        from . import fastshacl
+        try:
+            raw = fastshacl.validate_graphs(store, data_graphs, shapes, ontology, progress)
+        except fastshacl.UnsupportedShapes as e:
+            raise EngineError(f"fast: {e}") from e
+        return report_from_raw(raw, shapes, self.name)
+
+
+def _to_ox(t):
+    if isinstance(t, rdflib.URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, rdflib.BNode):
+        return ox.BlankNode(str(t))
+    if t.language:
+        return ox.Literal(str(t), language=t.language)
+    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
+
+
+def _ox_key(t) -> str:
+    """A pyoxigraph term as :class:`Result` writes it (IRI bare, blank ``_:``)."""
+    if isinstance(t, ox.NamedNode):
+        return t.value
+    if isinstance(t, ox.BlankNode):
+        return "_:"
+    return str(t)
+
+
+def _ox_nt(t) -> str:
+    return "_:" if isinstance(t, ox.BlankNode) else str(t)
+
+
+def report_from_raw(raw, shapes: rdflib.Graph, engine: str = "fast") -> Report:
+    """A :class:`Report` (and its ``sh:ValidationReport`` graph) from :class:`fastshacl.RawResult`."""
+    g = rdflib.Graph()
+    g.bind("sh", SH)
+    report = rdflib.BNode()
+    g.add((report, RDF.type, SH.ValidationReport))
+    results, seen = [], set()
+    for r in raw:
+        shape = r.shape
+        result = Result(
+            focus=_ox_key(r.focus), path=r.path, component=r.component, severity=r.severity,
+            source_shape="_:" if isinstance(shape, rdflib.BNode) else str(shape),
+            value=None if r.value is None else _ox_nt(r.value),
+            messages=tuple(sorted(_message(m) for m in r.messages)))
+        if result in seen:
+            continue
+        seen.add(result)
+        results.append(result)
+        node = rdflib.BNode()
+        g.add((report, SH.result, node))
+        g.add((node, RDF.type, SH.ValidationResult))
+        g.add((node, SH.focusNode, graph_term(r.focus)))
+        g.add((node, SH.resultSeverity, rdflib.URIRef(r.severity)))
+        g.add((node, SH.sourceConstraintComponent, rdflib.URIRef(r.component)))
+        g.add((node, SH.sourceShape, shape))
+        if r.value is not None:
+            g.add((node, SH.value, graph_term(r.value)))
+        if r.path_node is not None:
+            path = r.path_node if isinstance(r.path_node, rdflib.term.Node) else graph_term(r.path_node)
+            g.add((node, SH.resultPath, path))
+            if isinstance(path, rdflib.BNode):
+                _copy_tree(shapes, g, path)
+        for m in r.messages:
+            g.add((node, SH.resultMessage, m))
+    results.sort()
+    conforms = all(r.severity in TOLERATED for r in results)
+    g.add((report, SH.conforms, rdflib.Literal(conforms)))
+    return Report(conforms, results, g, engine)
+
+
+def graph_term(t):
+    from .graph import to_rdflib_term
+    return to_rdflib_term(t)
+
+
+def _copy_tree(source: rdflib.Graph, target: rdflib.Graph, node) -> None:
+    """Copy the triples below a blank node (a SHACL path) from ``source``."""
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, o in source.predicate_objects(n):
+            target.add((n, p, o))
+            if isinstance(o, rdflib.BNode):
+                todo.append(o)
+
+
 # --- registry ------------------------------------------------------------------------
 
-ENGINES = {"pyshacl": PyShaclEngine, "topbraid": TopBraidEngine}
+ENGINES = {"fast": FastEngine, "pyshacl": PyShaclEngine, "topbraid": TopBraidEngine}
 
 
 def get_engine(name: str, **options) -> Engine:
-    """An engine by name (``pyshacl`` or ``topbraid``), options passed to its constructor."""
+    """An engine by name (``fast``, ``pyshacl`` or ``topbraid``), options passed to its constructor."""
     try:
         cls = ENGINES[name]
     except KeyError:

@@ -36,11 +36,8 @@ Binding, never pasting
     receives the value and the class as bindings. The query text is never
     edited with the value:
 
-    * on the embedded store, terms go to ``Store.query(substitutions=...)``
-      (SEP-0007; pyoxigraph requires a SELECT to project the variables it
-      substitutes, so every parameter is also a result column);
-    * a remote endpoint has no binding API (SPARQLWrapper sends text), so the
-      terms are written as one row of an inline ``VALUES (?p1 ?p2) { (t1 t2) }``
+    * on the embedded store and on a remote endpoint alike, the terms are
+      written as one row of an inline ``VALUES (?p1 ?p2) { (t1 t2) }``
       block built from ``str()`` of the pyoxigraph terms, which is their
       N-Triples form with every special character escaped (an IRI cannot hold
       ``<>"{}|^`\\`` or spaces: NamedNode refuses them). The block goes right
@@ -49,8 +46,12 @@ Binding, never pasting
       (every catalogue query spells ``WHERE {`` and the tests check that it
       is found). A VALUES block at the head of the group is joined with the
       whole group, so it binds the parameter wherever the outer group uses it.
-      ``tests/test_queries.py`` runs every query both ways on the embedded store
-      and requires the same rows, which pins the two bindings to one meaning.
+      On the embedded store this is also what lets Oxigraph's planner start
+      from the value (``Store.query(substitutions=...)`` hides it from the
+      planner: a parameterised query then scans the whole graph).
+      ``tests/test_queries.py`` runs every query both ways (VALUES and
+      ``substitutions=``) on the embedded store and requires the same rows,
+      which pins the two bindings to one meaning.
       (For that equivalence a query must not use a parameter in a FILTER or
       BIND of a nested group where no triple pattern binds it.)
 
@@ -531,27 +532,44 @@ def normalise_rows(rows: Iterable[Sequence]) -> list[tuple]:
 # -------------------------------------------------------------- execution
 
 def run(name: str, params: Mapping[str, Any] | None = None, store: ox.Store | None = None,
-        endpoint: str | None = None, *, directory: Path | None = None) -> Result:
+        endpoint: str | None = None, *, directory: Path | None = None,
+        limit: int | None = None, offset: int = 0) -> Result:
     """Run the canned query ``name`` with ``params`` (``{"cluster": "https://..."}``,
     values as typed on the command line) on the embedded ``store`` (default: the
-    project loaded in memory) or on the SPARQL ``endpoint`` (a URL)."""
+    project loaded in memory) or on the SPARQL ``endpoint`` (a URL). ``limit`` and
+    ``offset`` page the rows (in the query's own order)."""
     query = get(name, directory)
     if endpoint is None and store is None:
         from . import graph
         store = graph.load_project()
     bindings = bind_parameters(query, params, store=store, endpoint=endpoint)
+    text = paged(query.text, limit, offset)
     if endpoint is not None:
-        columns, terms = run_remote(endpoint, with_values(query.text, bindings))
+        columns, terms = run_remote(endpoint, with_values(text, bindings))
     else:
-        columns, terms = run_embedded(store, query.text, bindings)
+        columns, terms = run_embedded(store, text, bindings)
     return Result(columns, normalise_rows(terms), terms, query.title, {**DISPLAY_PREFIXES, **query.prefixes})
+
+
+def paged(text: str, limit: int | None, offset: int = 0) -> str:
+    """The query with ``LIMIT``/``OFFSET`` appended (its rows in its own ORDER BY)."""
+    if limit is None and not offset:
+        return text
+    if limit is not None and limit < 0 or offset < 0:
+        raise QueryError("--limit and --offset must not be negative")
+    if re.search(r"\b(LIMIT|OFFSET)\s+\d+\s*$", text, re.I):
+        raise QueryError("this query has its own LIMIT/OFFSET and cannot be paged")
+    return text.rstrip() + ("" if limit is None else f"\nLIMIT {int(limit)}") + \
+        (f"\nOFFSET {int(offset)}" if offset else "") + "\n"
 
 
 def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None
                  ) -> tuple[tuple[str, ...], list[tuple]]:
-    """A SELECT on the union of the store's graphs, with ``bindings`` substituted."""
-    substitutions = {ox.Variable(k): v for k, v in (bindings or {}).items()}
-    solutions = store.query(text, use_default_graph_as_union=True, substitutions=substitutions or None)
+    """A SELECT on the union of the store's graphs, the ``bindings`` given as one
+    leading ``VALUES`` row (built from checked terms, see :func:`with_values`): the
+    planner sees the values and starts from them (``substitutions=`` hides them
+    from it: 0.73 s instead of 0.2 ms for ``cluster-sites`` at 10^6 triples)."""
+    solutions = store.query(with_values(text, bindings or {}), use_default_graph_as_union=True)
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError("a canned query must be a SELECT query")
     columns = tuple(v.value for v in solutions.variables)

@@ -165,11 +165,17 @@ def question(q: query.CannedQuery) -> tuple[dict[str, str], list[dict]]:
     return params, shown
 
 
+#: At most this many rows of each query in the page (the first ones, in the query's
+#: order): a whole-class listing of a million-triple graph is thousands of rows;
+#: ``clusterkg query NAME --limit/--offset`` pages through the rest.
+ROW_LIMIT = 1000
+
+
 def run_query(store: ox.Store, q: query.CannedQuery) -> QuerySection:
     params, shown = question(q)
     section = QuerySection(q.name, q.title, q.description, shown, q.text)
     try:
-        result = query.run(q.name, params, store=store)
+        result = query.run(q.name, params, store=store, limit=ROW_LIMIT)
     except Exception as e:  # shown in the report; the command exits 3
         section.error = f"{type(e).__name__}: {e}"
         return section
@@ -213,11 +219,11 @@ Progress = Callable[[str], None]
 
 
 def build(out: Path = DEFAULT_OUT, *, on_step: Progress = lambda _: None,
-          on_query: Callable[[str], None] = lambda _: None) -> Report:
-    """Run every step and write ``out/index.html``. Raises :class:`clusterkg.graph.LoadError`
-    when a file cannot be read."""
+          on_query: Callable[[str], None] = lambda _: None, files=()) -> Report:
+    """Run every step and write ``out/index.html`` on ``files`` (default: the
+    project's data). Raises :class:`clusterkg.graph.LoadError` when a file cannot be read."""
     on_step("loading the ontology and the data into the embedded store")
-    loaded = validate.load()
+    loaded = validate.load(files)
     store = loaded.store
     total, graphs, classes, sources = summary_tables(store)
 

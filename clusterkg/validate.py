@@ -54,6 +54,7 @@ from rdflib import RDFS, SH
 from rdflib.util import from_n3
 
 from . import engines, graph, project
+from .progress import progress
 
 __all__ = [
     "DEFAULT_ENGINE", "DEFAULT_INFERENCE", "INFERENCE", "Finding", "Validation",
@@ -62,7 +63,7 @@ __all__ = [
     "conforms", "to_text", "to_json", "to_turtle",
 ]
 
-DEFAULT_ENGINE = "pyshacl"
+DEFAULT_ENGINE = "fast"
 DEFAULT_INFERENCE = "none"
 INFERENCE = engines.INFERENCE
 
@@ -173,9 +174,14 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     vocabulary. Raises :class:`graph.LoadError` when a file cannot be read, is not
     Turtle or has an ill-typed literal."""
     staging = ox.Store()
-    ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
-    data = [graph.load_file(staging, gf) for gf in data_files(files, root)]
-    graph.check_literals(staging, ontology + data)
+    with progress("loading") as say:
+        ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
+        data = []
+        for gf in data_files(files, root):
+            say(f"{gf.path.name} ({len(data) + 1} files, {len(staging):,} triples)")
+            data.append(graph.load_file(staging, gf))
+        say(f"checking literals of {len(staging):,} triples")
+        graph.check_literals(staging, ontology + data)
     return Loaded(staging, ontology, data)
 
 
@@ -187,25 +193,42 @@ def validate_files(files: Sequence[Path | str] = (), *, engine: str = DEFAULT_EN
     return validate_loaded(load(files, root), engine=engine, inference=inference, root=root)
 
 
-def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
-                    root: Path = project.ROOT) -> Validation:
-    """Validate what :func:`load` read, with findings traced to their file and line."""
+def load_shapes(root: Path = project.ROOT) -> rdflib.Graph:
+    """Every ``shapes/*.ttl``, checked, as one rdflib graph (small)."""
     shapes_store = ox.Store()
     shapes = [graph.load_file(shapes_store, gf) for gf in shape_files(root)]
     graph.check_literals(shapes_store, shapes)
+    return _rdflib(shapes_store, shapes)
 
-    data_graph = _rdflib(loaded.store, loaded.data)
-    shapes_graph = _rdflib(shapes_store, shapes)
+
+def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
+                    root: Path = project.ROOT) -> Validation:
+    """Validate what :func:`load` read, with findings traced to their file and line.
+
+    The fast engine validates the store itself (no copy); the others are given rdflib
+    copies of the data and ontology graphs."""
+    shapes_graph = load_shapes(root)
+    ontology = _rdflib(loaded.store, loaded.ontology)
     started = time.perf_counter()
-    report = engines.get_engine(engine).validate(
-        data_graph, shapes_graph, _rdflib(loaded.store, loaded.ontology), inference=inference)
+    with progress(f"validating ({engine})") as say:
+        if engine == "fast" and inference == "none":
+            report = engines.FastEngine().validate_store(
+                loaded.store, [ox.NamedNode(pf.file.graph) for pf in loaded.data], shapes_graph, ontology,
+                progress=say)
+        else:
+            say("copying the data for the engine")
+            data_graph = _rdflib(loaded.store, loaded.data)
+            say("running")
+            report = engines.get_engine(engine).validate(data_graph, shapes_graph, ontology, inference=inference)
     seconds = time.perf_counter() - started
 
     prefixes = dict(PREFIXES)
     for pf in loaded.data:
         for prefix, ns in pf.prefixes.items():
             prefixes.setdefault(prefix, ns)
-    findings = [_finding(r, data_graph, shapes_graph, loaded.data, prefixes) for r in report.results]
+    labels = _labels(loaded, {r.focus for r in report.results if r.focus != "_:"})
+    index = LineIndex(loaded.data) if report.results else None
+    findings = [_finding(r, labels, index, shapes_graph, prefixes) for r in report.results]
     findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
                                  show_path(f.result.path, prefixes), f.message, f.result.value or ""))
     return Validation(report, findings, engine, inference, seconds, prefixes)
@@ -215,17 +238,17 @@ def validate_store(store: ox.Store, *, engine: str = DEFAULT_ENGINE, inference: 
                    root: Path = project.ROOT) -> engines.Report:
     """Validate what ``store`` holds: its ontology graphs (those of :func:`ontology_files`)
     as the ontology, every other graph (vocabulary and data) as the data graph."""
-    ontology_graphs = {gf.graph for gf in ontology_files(root)}
-    ontology, data = rdflib.Graph(), rdflib.Graph()
-    for q in store.quads_for_pattern(None, None, None, None):
-        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
-        target = ontology if name in ontology_graphs else data
-        target.add((graph.to_rdflib_term(q.subject), graph.to_rdflib_term(q.predicate),
-                    graph.to_rdflib_term(q.object)))
-    shapes_store = ox.Store()
-    shapes = [graph.load_file(shapes_store, gf) for gf in shape_files(root)]
-    return engines.get_engine(engine).validate(data, _rdflib(shapes_store, shapes),
-                                               ontology if len(ontology) else None, inference=inference)
+    ontology_names = {gf.graph for gf in ontology_files(root)}
+    shapes = load_shapes(root)
+    ontology_graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value in ontology_names]
+    data_graphs = [g for g in store.named_graphs() if g not in ontology_graphs]
+    if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        data_graphs.append(ox.DefaultGraph())
+    ontology = graph.to_rdflib_graph(q for g in ontology_graphs for q in store.quads_for_pattern(None, None, None, g))
+    if engine == "fast" and inference == "none":
+        return engines.FastEngine().validate_store(store, data_graphs, shapes, ontology if len(ontology) else None)
+    data = graph.to_rdflib_graph(q for g in data_graphs for q in store.quads_for_pattern(None, None, None, g))
+    return engines.get_engine(engine).validate(data, shapes, ontology if len(ontology) else None, inference=inference)
 
 
 def conforms(store: ox.Store, **options) -> bool:
@@ -240,18 +263,68 @@ def _rdflib(store: ox.Store, parsed: Iterable[graph.ParsedFile]) -> rdflib.Graph
 
 # --- findings: label, place, message -----------------------------------------------
 
-def _finding(r: engines.Result, data: rdflib.Graph, shapes: rdflib.Graph,
-             parsed: Sequence[graph.ParsedFile], prefixes: dict[str, str]) -> Finding:
-    focus = rdflib.URIRef(r.focus) if r.focus != "_:" else None
-    label = _label(data, focus) if focus is not None else None
-    file = line = None
-    if focus is not None:
+class LineIndex:
+    """Where each subject is defined: the first line of each file that starts with
+    the subject (``ck:paris`` or ``<iri>``), one pass over each file, built once
+    for all the findings of a validation (not one scan of the files per result)."""
+
+    _SUBJECT = re.compile(r"^[ \t]*(<[^>\s]*>|[A-Za-z][\w.-]*:[\w\-.%]*|:[\w\-.%]*)(?=[ \t]|$)")
+
+    def __init__(self, parsed: Sequence[graph.ParsedFile]):
+        self.files: list[tuple[graph.ParsedFile, dict[str, int]]] = []
         for pf in parsed:
-            line = graph.defining_line(pf, r.focus)
+            first: dict[str, int] = {}
+            try:
+                text = pf.file.path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            for number, line in enumerate(text.splitlines(), start=1):
+                m = self._SUBJECT.match(line)
+                if m is None:
+                    continue
+                name = m.group(1)
+                if name.startswith("<"):
+                    iri = name[1:-1]
+                else:
+                    prefix, _, local = name.partition(":")
+                    ns = pf.prefixes.get(prefix)
+                    if ns is None:
+                        continue
+                    iri = ns + local
+                first.setdefault(iri, number)
+            self.files.append((pf, first))
+
+    def find(self, iri: str) -> tuple[graph.ParsedFile, int] | None:
+        for pf, first in self.files:
+            line = first.get(iri)
             if line is not None:
-                file = pf.file.path
-                prefixes = {**prefixes, **pf.prefixes}  # the names its own file uses
-                break
+                return pf, line
+        return None
+
+
+def _labels(loaded: Loaded, iris: set[str]) -> dict[str, str]:
+    """The label shown for each IRI: English first, then the smallest (one query)."""
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in sorted(iris))
+    found: dict[str, list] = {}
+    query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l }}"
+    for row in loaded.store.query(query, default_graph=[ox.NamedNode(pf.file.graph) for pf in loaded.data]):
+        found.setdefault(row["s"].value, []).append(row["l"])
+    return {iri: min(lits, key=lambda lit: (lit.language != "en", lit.value)).value for iri, lits in found.items()}
+
+
+def _finding(r: engines.Result, labels: dict[str, str], index: "LineIndex | None", shapes: rdflib.Graph,
+             prefixes: dict[str, str]) -> Finding:
+    focus = r.focus if r.focus != "_:" else None
+    label = labels.get(r.focus) if focus is not None else None
+    file = line = None
+    if focus is not None and index is not None:
+        where = index.find(r.focus)
+        if where is not None:
+            pf, line = where
+            file = pf.file.path
+            prefixes = {**prefixes, **pf.prefixes}  # the names its own file uses
     node = short(r.focus, prefixes) if focus is not None else "a blank node"
     value = show_value(r.value, prefixes) if r.value is not None else ""
     template = _message(shapes, r)
@@ -261,13 +334,6 @@ def _finding(r: engines.Result, data: rdflib.Graph, shapes: rdflib.Graph,
     if r.path is None and r.value == f"<{r.focus}>":  # a node-level result: the value is the node
         value = ""
     return Finding(r, label, file, line, message, node, value)
-
-
-def _label(g: rdflib.Graph, node) -> str | None:
-    labels = list(g.objects(node, RDFS.label))
-    for lit in sorted(labels, key=lambda lit: (getattr(lit, "language", None) != "en", str(lit))):
-        return str(lit)
-    return None
 
 
 def _message(shapes: rdflib.Graph, r: engines.Result) -> str:

@@ -104,10 +104,12 @@ def topbraid() -> engines.TopBraidEngine:
                 pytrace=False)
 
 
-@pytest.fixture(params=["pyshacl", "topbraid"])
+@pytest.fixture(params=["fast", "pyshacl", "topbraid"])
 def engine(request) -> engines.Engine:
     if request.param == "topbraid":
         return request.getfixturevalue("topbraid")
+    if request.param == "fast":
+        return engines.FastEngine()
     return engines.PyShaclEngine()
 
 
@@ -158,6 +160,9 @@ def test_sparql_messages(engine):
     if engine.name == "topbraid":  # keeps the language tags of sh:message
         assert narcissus.messages == (f"<{EX}narcissus> knows itself@en",
                                       f"<{EX}narcissus> se connaît lui-même@fr")
+    elif engine.name == "fast":  # keeps them too, the IRI bare
+        assert narcissus.messages == (f"{EX}narcissus knows itself@en",
+                                      f"{EX}narcissus se connaît lui-même@fr")
     else:  # pyshacl 0.40 drops them once it has substituted {$this}
         assert narcissus.messages == (f"{EX}narcissus knows itself",
                                       f"{EX}narcissus se connaît lui-même")
@@ -251,6 +256,8 @@ def test_rdfs_inference(engine):
 
 
 def test_shacl_af_rules_run_before_validation(engine):
+    if engine.name == "fast":
+        pytest.skip("the fast engine refuses SHACL-AF rules: test_fast_engine_refuses_rules")
     shapes = turtle("""
     ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;
       sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:status ; sh:object ex:Active ;
@@ -299,9 +306,23 @@ def test_broken_sparql_is_an_engine_error_not_a_violation(engine):
     shapes = turtle('ex:S a sh:NodeShape ; sh:targetClass ex:Person ; '
                     'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:knows }" ] .')
     expected = {"pyshacl": r"^pyshacl: ParseException: Expected SelectQuery",
+                "fast": r"^fast: a query compiled from the shapes is refused by Oxigraph",
                 "topbraid": r"^topbraid: Failed to create validator: Invalid SPARQL constraint"}[engine.name]
     with pytest.raises(engines.EngineError, match=expected):
         engine.validate(turtle(GOOD), shapes)
+
+
+def test_fast_engine_refuses_rules():
+    shapes = turtle("ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
+                    "sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:p ; sh:object ex:o ] .")
+    with pytest.raises(engines.EngineError, match=r"^fast: SHACL-AF rules \(sh:rule\) are not run by the fast "
+                                                  r"engine; use --engine pyshacl$"):
+        engines.FastEngine().validate(turtle(GOOD), shapes)
+
+
+def test_fast_engine_agrees_with_pyshacl():
+    diff = compare(full_report(engines.PyShaclEngine()), full_report(engines.FastEngine()))
+    assert not diff, str(diff)
 
 
 def test_meta_shacl_refuses_broken_shapes():
@@ -324,7 +345,8 @@ def test_compare_names_what_differs():
 
 def test_get_engine():
     assert isinstance(engines.get_engine("pyshacl"), engines.PyShaclEngine)
-    with pytest.raises(ValueError, match="unknown SHACL engine 'jena'; known: pyshacl, topbraid"):
+    assert isinstance(engines.get_engine("fast"), engines.FastEngine)
+    with pytest.raises(ValueError, match="unknown SHACL engine 'jena'; known: fast, pyshacl, topbraid"):
         engines.get_engine("jena")
 
 

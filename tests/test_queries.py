@@ -634,12 +634,15 @@ def _param_sets(cq: q.CannedQuery):
 
 @pytest.mark.parametrize("name", sorted(q.catalogue()))
 def test_values_block_binds_like_substitution(store, name):
-    """What a remote endpoint receives (a VALUES row at the head of the WHERE
-    group) answers the same rows as the embedded store's substitution."""
+    """A VALUES row at the head of the WHERE group (what the embedded store and a
+    remote endpoint receive) answers the same rows as SEP-0007 substitution."""
     cq = q.get(name)
     for params in _param_sets(cq):
         bindings = q.bind_parameters(cq, params, store=store)
-        columns, terms = q.run_embedded(store, cq.text, bindings)
+        solutions = store.query(cq.text, use_default_graph_as_union=True,
+                                substitutions={ox.Variable(k): v for k, v in bindings.items()} or None)
+        columns = tuple(v.value for v in solutions.variables)
+        terms = [tuple(s) for s in solutions]
         inlined = q.with_values(cq.text, bindings)
         if bindings:
             assert inlined != cq.text and "VALUES (" in inlined

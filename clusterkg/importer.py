@@ -36,6 +36,7 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import io
 import os
 import re
@@ -323,6 +324,7 @@ def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
 
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def clean(cell: str) -> str:
@@ -331,7 +333,7 @@ def clean(cell: str) -> str:
     if _FORMULA.match(text) or _FORMULA.match(cell):
         raise CellError("starts with = + - or @: a spreadsheet formula (or text that would run as one); "
                         "type the value itself")
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+    if _CONTROL.search(text):
         raise CellError("holds a control character")
     return text
 
@@ -749,18 +751,19 @@ class Importer:
             if iri is None:
                 raise CellError("no source document with this URL: add it to sources.csv "
                                 "(id, label_en, label_fr, title, url, publisher, consulted, language)")
+        elif re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) and self.exists(CK + "src-" + t):
+            iri = CK + "src-" + t  # the id of a row of sources.csv
         else:
             try:
                 iri = self.resolve(t, (CKG + "SourceDocument",))
             except CellError as e:
-                if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) and self.exists(CK + "src-" + t):
-                    iri = CK + "src-" + t
-                else:
-                    raise CellError(f"{e} (a source is the id of a row of sources.csv, a source "
-                                    f"document's CURIE such as ck:src-cap-digital, its label or its URL)") from None
+                raise CellError(f"{e} (a source is the id of a row of sources.csv, a source "
+                                f"document's CURIE such as ck:src-cap-digital, its label or its URL)") from None
         r.source = iri
         r.quote_lang = self.new_sources.get(iri) or self.ix.languages.get(iri) or "fr"
-        r.status = "external" if (iri in self.new_sources or iri in self.ix.urls.values()) else "stated"
+        if not hasattr(self, "_with_url"):
+            self._with_url = set(self.ix.urls.values())
+        r.status = "external" if (iri in self.new_sources or iri in self._with_url) else "stated"
 
     def check_quote(self, r: RowOut, quote: str) -> None:
         """A quote from a seed text must occur in it (spaces aside)."""
@@ -1166,9 +1169,14 @@ def _decimal_literal(value: Decimal) -> ox.Literal:
 
 # ============================================================ Turtle out
 
+@functools.lru_cache(maxsize=1 << 16)
+def _curie(iri: str) -> str:
+    return project.shorten(iri, project.PREFIXES, "<{}>")
+
+
 def _term(o, prefixes: dict[str, str]) -> str:
     if isinstance(o, str):
-        return project.shorten(o, prefixes, "<{}>")
+        return _curie(o)
     if isinstance(o, ox.Literal):
         dt = o.datatype.value
         lexical = str(ox.Literal(o.value))
@@ -1180,7 +1188,7 @@ def _term(o, prefixes: dict[str, str]) -> str:
             return o.value
         if dt == XSD + "boolean":
             return o.value
-        return f"{lexical}^^{project.shorten(dt, prefixes, '<{}>')}"
+        return f"{lexical}^^{_curie(dt)}"
     raise TypeError(o)
 
 
@@ -1189,14 +1197,14 @@ _ORDER = {RDF + "type": 0, RDFS + "label": 1}
 
 def _block(subject: str, pairs: list[tuple[str, Any]], prefixes: dict[str, str]) -> str:
     pairs = sorted(set((p, o if isinstance(o, str) else o) for p, o in pairs),
-                   key=lambda po: (_ORDER.get(po[0], 2), project.shorten(po[0]),
+                   key=lambda po: (_ORDER.get(po[0], 2), _curie(po[0]),
                                    getattr(po[1], "language", None) != "en", _term(po[1], prefixes)))
     lines = []
     grouped: dict[str, list[str]] = {}
     for p, o in pairs:
         grouped.setdefault(p, []).append(_term(o, prefixes))
     for p, objects in grouped.items():
-        name = "a" if p == RDF + "type" else project.shorten(p, prefixes, "<{}>")
+        name = "a" if p == RDF + "type" else _curie(p)
         lines.append(f"    {name} {' , '.join(objects)}")
     return f"{_term(subject, prefixes)}\n" + " ;\n".join(lines) + " ."
 

@@ -403,6 +403,29 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+@cli.command("why")
+@click.argument("subject")
+@click.argument("predicate")
+@click.argument("obj", metavar="[OBJECT]", required=False)
+def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
+    """Say who says SUBJECT PREDICATE [OBJECT], and how: each support of the triple.
+
+    Terms as CURIEs (ck:cap-digital org:memberOf ck:redict) or IRIs; a literal
+    object as written in Turtle ('"2006"^^xsd:gYear'). Exit 3 when the graph does
+    not hold the triple.
+    """
+    from . import why
+    store = load_store()
+    try:
+        supports = why.why(store, subject, predicate, obj)
+    except (why.TermError, why.NotInGraph) as e:
+        raise CliError(str(e), EXIT_PARAMETER) from None
+    if not supports:
+        click.echo("no support names this triple (clusterkg validate reports it)")
+        return
+    click.echo(why.describe(supports), nl=False)
+
+
 @cli.command("query")
 @click.argument("name", required=False)
 @click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",

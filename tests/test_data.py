@@ -14,6 +14,8 @@ from clusterkg import graph, project, terms
 from conftest import CK, CKG, CKV, RDF_TYPE, label, objects, subjects
 
 PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 ORG = "http://www.w3.org/ns/org#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -46,36 +48,63 @@ def test_a_typo_in_a_predicate_or_class_is_caught(tmp_path):
 
 # ------------------------------------------------------------- provenance
 
-def fact_nodes(store: ox.Store) -> set[str]:
-    nodes = set()
-    data_graphs = {f.graph for f in graph.project_files(ontology=False)}
-    for q in store.quads_for_pattern(None, RDF_TYPE, None, None):
-        cls = q.object.value
-        if q.graph_name.value not in data_graphs:
-            continue
-        concept_classes = {CKG + c for c in ("StrategicAxis", "SourceDocument")}
-        if (cls.startswith(CKG) and cls not in concept_classes) or cls in (FOAF + "Person", ORG + "Membership"):
-            nodes.add(q.subject.value)
-    return nodes
+def data_graphs() -> set[str]:
+    return {f.graph for f in graph.project_files(ontology=False)}
 
 
-def derivations(store: ox.Store, node: str) -> list[tuple[str, str]]:
-    out = []
-    for q in store.quads_for_pattern(ox.NamedNode(node), ox.NamedNode(PROV + "qualifiedDerivation"), None, None):
-        entities = [e.object.value for e in store.quads_for_pattern(q.object, ox.NamedNode(PROV + "entity"), None, None)]
-        quotes = [e.object.value for e in store.quads_for_pattern(q.object, ox.NamedNode(CKG + "quote"), None, None)]
-        for entity in entities:
-            for quote in quotes:
-                out.append((entity, quote))
+def supports(store: ox.Store) -> dict[str, dict]:
+    """Every ckg:Support of the data: status, source, quote, and the triples it names."""
+    out = {}
+    for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(CKG + "Support"), None):
+        s = q.subject
+        def one(p):
+            found = [x.object for x in store.quads_for_pattern(s, ox.NamedNode(p), None, None)]
+            return found[0] if found else None
+        triples = set()
+        for st in store.quads_for_pattern(s, ox.NamedNode(CKG + "supports"), None, None):
+            parts = [next(iter(store.quads_for_pattern(st.object, ox.NamedNode(RDF + x), None, None))).object
+                     for x in ("subject", "predicate", "object")]
+            triples.add(tuple(parts))
+        out[s.value] = {"status": one(CKG + "supportStatus"), "source": one(PROV + "wasQuotedFrom"),
+                        "quote": one(CKG + "quote"), "comment": one(RDFS + "comment"), "triples": triples}
     return out
 
 
-def test_every_fact_bearing_node_has_a_source_and_a_quote(store):
-    nodes = fact_nodes(store)
-    assert len(nodes) > 100
-    sources = subjects(store, RDF_TYPE.value, CKG + "SourceDocument")
-    lacking = sorted(n for n in nodes if not any(e in sources and q.strip() for e, q in derivations(store, n)))
+def test_every_data_triple_but_typing_and_labels_has_a_support(store):
+    backed = {t for sp in supports(store).values() for t in sp["triples"]}
+    exempt_subjects = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, None, None)
+                       if q.object.value in (CKG + "Support", CKG + "SourceDocument")}
+    places = graph.GraphFile.for_path(project.DATA_DIR / "places.ttl").graph
+    lacking, checked = [], 0
+    for q in store.quads_for_pattern(None, None, None, None):
+        g = q.graph_name.value
+        if g not in data_graphs() or g == places or not isinstance(q.subject, ox.NamedNode):
+            continue
+        if q.predicate.value in (RDF_TYPE.value, RDFS + "label") or q.subject in exempt_subjects:
+            continue
+        checked += 1
+        if (q.subject, q.predicate, q.object) not in backed:
+            lacking.append(q)
+    assert checked > 250
     assert lacking == []
+
+
+def test_every_support_names_triples_of_the_graph(store):
+    absent = [(iri, t) for iri, sp in supports(store).items() for t in sp["triples"]
+              if not list(store.quads_for_pattern(*t, None))]
+    assert absent == []
+
+
+def test_statuses_carry_their_evidence(store):
+    sps = supports(store)
+    assert len(sps) > 70
+    sources = subjects(store, RDF_TYPE.value, CKG + "SourceDocument")
+    for iri, sp in sps.items():
+        status = sp["status"].value[len(CKV):]
+        if status in ("stated", "external"):
+            assert sp["source"].value in sources and sp["quote"].value.strip(), iri
+        else:
+            assert status == "assumed" and sp["comment"].value.strip(), iri
 
 
 def _normalise(text: str) -> str:
@@ -86,21 +115,63 @@ def _normalise(text: str) -> str:
 def test_every_quote_occurs_in_the_text_it_cites(store):
     seeds = {p.stem: _normalise(p.read_text(encoding="utf-8")) for p in project.SEEDS_DIR.glob("*.txt")}
     checked, missing = 0, []
-    for node in sorted(fact_nodes(store)):
-        for entity, quote in derivations(store, node):
-            ids = objects(store, entity, DCTERMS + "identifier")
-            for seed_id in ids:
-                checked += 1
-                if _normalise(quote) not in seeds[seed_id]:
-                    missing.append((node, quote))
-    assert checked > 100
+    for iri, sp in sorted(supports(store).items()):
+        if sp["status"].value != CKV + "stated":
+            continue
+        for seed_id in objects(store, sp["source"].value, DCTERMS + "identifier"):
+            checked += 1
+            if _normalise(sp["quote"].value) not in seeds[seed_id]:
+                missing.append((iri, sp["quote"].value))
+    # the words of attributed statements, too
+    for q in store.quads_for_pattern(None, ox.NamedNode(CKG + "wording"), None, None):
+        checked += 1
+        if _normalise(q.object.value) not in seeds["002_0ebad319901d4998"]:
+            missing.append((q.subject.value, q.object.value))
+    assert checked > 70
     assert missing == []
 
 
+def test_the_texts_unstated_claims_are_marked_as_assumptions(store):
+    """Cap Digital's seat and its REDICT membership: no text says so."""
+    sps = supports(store)
+    def statuses(s, p, o):
+        t = (ox.NamedNode(s), ox.NamedNode(p), ox.NamedNode(o))
+        return {sp["status"].value[len(CKV):] for sp in sps.values() if t in sp["triples"]}
+    assert statuses(CK + "cap-digital", CKG + "city", CK + "paris") == {"assumed"}
+    assert statuses(CK + "cap-digital", ORG + "memberOf", CK + "redict") == {"assumed"}
+    assert statuses(CK + "cap-digital", ORG + "memberOf", CK + "european-think-tank") == {"stated"}
+    assert objects(store, CK + "paris", CKG + "twinnedWith") == set()
+
+
 def test_launch_year_has_its_own_press_provenance(store):
-    sources = {e for e, _ in derivations(store, CK + "digital-113-merger")}
-    assert sources == {CK + "src-digital-113-article", CK + "src-touleco-digital-113", CK + "src-usine-digitale-digital-113"}
-    assert objects(store, CK + "digital-113-merger", CKG + "date") == {"2019-02-05"}
+    launch = (ox.NamedNode(CK + "digital-113-launch"), ox.NamedNode(CKG + "date"),
+              ox.Literal("2019-02-05", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")))
+    backing = {(sp["status"].value[len(CKV):], sp["source"].value) for sp in supports(store).values()
+               if launch in sp["triples"]}
+    assert backing == {("stated", CK + "src-digital-113-article"), ("external", CK + "src-usine-digitale-digital-113"),
+                       ("external", CK + "src-touleco-digital-113")}
+    assert objects(store, CK + "src-usine-digitale-digital-113", "https://schema.org/url") == {
+        "https://www.usine-digitale.fr/article/coup-d-envoi-a-toulouse-et-montpellier-de-digital113-un-grand-"
+        "cluster-numerique-pour-toute-l-occitanie.N803010"}
+
+
+def test_what_the_launch_announced_is_marked_announced(store):
+    announced = {t[1].value[len(CKG):] if t[1].value.startswith(CKG) else t[1].value
+                 for sp_iri, sp in supports(store).items() for t in sp["triples"]
+                 if objects(store, sp_iri, CKG + "modality") == {CKV + "announced"}}
+    assert {"strategicAxis", ORG + "hasSite", ORG + "role", "value", "region", "sector"} <= announced
+
+
+def test_attributed_statements(store):
+    said = {(next(iter(objects(store, s, PROV + "wasAttributedTo"))),
+             frozenset(objects(store, s, CKG + "saidTo")), frozenset(objects(store, s, CKG + "occasion")))
+            for s in subjects(store, RDF_TYPE.value, CKG + "AttributedStatement")}
+    launch = frozenset({CK + "digital-113-launch"})
+    assert said == {(CK + "daniel-benchimol", frozenset(), launch), (CK + "pierre-deniset", frozenset(), launch),
+                    (CK + "daniel-benchimol", frozenset({CK + "la-tribune"}), frozenset()),
+                    (CK + "pierre-deniset", frozenset(), frozenset())}
+    assert objects(store, CK + "statement-benchimol-la-tribune", CKG + "mentions") == {CKV + "fintech",
+                                                                                       CKV + "deep-tech"}
 
 
 # ------------------------------------------------------- facts by value
@@ -192,7 +263,9 @@ def test_sister_city_agreement(store):
     a = CK + "digital-sister-cities-agreement"
     assert objects(store, a, CKG + "signatory") == {CK + "paris", CK + "san-francisco"}
     assert objects(store, a, CKG + "enabledProject") == {CK + "sebastian"}
-    assert objects(store, CK + "paris", CKG + "twinnedWith") == {CK + "san-francisco"}
+    # a cooperation agreement, not a twinning
+    assert objects(store, CK + "paris", CKG + "twinnedWith") == set()
+    assert objects(store, a, CKG + "listIsComplete") == {"false"}
 
 
 def test_countries_named_as_partners_stay_countries(store):

@@ -24,8 +24,8 @@ def ckg_terms(onto: rdflib.Graph, kind) -> set[rdflib.URIRef]:
 
 def test_ontology_header(onto):
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in onto
-    assert onto.value(ONTOLOGY_IRI, OWL.versionIRI) == rdflib.URIRef("https://w3id.org/clusterkg/ontology/0.1.0")
-    assert str(onto.value(ONTOLOGY_IRI, DCTERMS.hasVersion)) == "0.1.0"
+    assert onto.value(ONTOLOGY_IRI, OWL.versionIRI) == rdflib.URIRef("https://w3id.org/clusterkg/ontology/0.2.0")
+    assert str(onto.value(ONTOLOGY_IRI, DCTERMS.hasVersion)) == "0.2.0"
     assert onto.value(ONTOLOGY_IRI, DCTERMS.license) == rdflib.URIRef("https://creativecommons.org/licenses/by/4.0/")
     assert onto.value(ONTOLOGY_IRI, DCTERMS.creator) is not None
     assert {t.language for t in onto.objects(ONTOLOGY_IRI, DCTERMS.title)} == {"en", "fr"}

@@ -37,9 +37,11 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_project_conforms_exit_0(capsys):
     code, out, err = run(capsys)
     assert code == 0
-    assert out.endswith("\nconforms (0 violations, 9 warnings in 9 nodes)\n")
+    # TEMPORARY: every place warns until data/places.ttl links to Wikidata with
+    # skos:exactMatch (it is being regenerated from reference data)
+    assert out.endswith("\nconforms (0 violations, 40 warnings in 40 nodes)\n")
     assert ("ck:montpellier (Montpellier), data/places.ttl:249\n"
-            "  Warning owl:sameAs: Montpellier has no Wikidata link (owl:sameAs <http://www.wikidata.org/entity/Q…>)\n"
+            "  Warning skos:exactMatch: Montpellier has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
             ) in out
     assert "error" not in err
 
@@ -50,7 +52,7 @@ def test_a_cluster_without_city_or_region_exit_1_with_the_exact_lines(capsys):
     code, out, err = run(capsys, str(FIXTURES / "invalid" / "cluster-no-city-no-region.ttl"))
     assert code == 1
     assert out == (
-        ":cap-digital (Cap Digital), tests/fixtures/invalid/cluster-no-city-no-region.ttl:13\n"
+        ":cap-digital (Cap Digital), tests/fixtures/invalid/cluster-no-city-no-region.ttl:15\n"
         "  Violation: Cap Digital has no city and no region: say where the cluster is (ckg:city or ckg:region)\n"
         "\n"
         "1 violation, 0 warnings in 1 node\n"
@@ -59,19 +61,18 @@ def test_a_cluster_without_city_or_region_exit_1_with_the_exact_lines(capsys):
 
 
 SEVERAL = (
-    ":cluster (Test cluster), tests/fixtures/invalid/several-faults.ttl:18\n"
-    "  Violation ckg:city: Test cluster must name at most one city (ckg:city), and it must be a ckg:City"
-    " [value: :occitanie]\n"
+    ":cluster (Test cluster), tests/fixtures/invalid/several-faults.ttl:20\n"
+    "  Violation ckg:city: A city of Test cluster (ckg:city) is not a ckg:City [value: :occitanie]\n"
     "  Violation rdfs:label: Test cluster must have exactly one French label (rdfs:label \"…\"@fr)\n"
     "\n"
-    ":obs (Test observation), tests/fixtures/invalid/several-faults.ttl:23\n"
+    ":obs (Test observation), tests/fixtures/invalid/several-faults.ttl:24\n"
     "  Violation ckg:qualifier: Test observation must say how to read its value: exactly one ckg:qualifier"
     " (exact, lower bound or approximate)\n"
     "  Violation ckg:value: Test observation is a count: its value must be a whole number, 0 or more"
     " [value: \"-5\"^^xsd:integer]\n"
     "\n"
     ":mende (Mende), tests/fixtures/invalid/several-faults.ttl:31\n"
-    "  Warning owl:sameAs: Mende has no Wikidata link (owl:sameAs <http://www.wikidata.org/entity/Q…>)\n"
+    "  Warning skos:exactMatch: Mende has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
     "\n"
     "4 violations, 1 warning in 3 nodes\n"
 )
@@ -116,11 +117,11 @@ def test_json_report(capsys):
         "path": CKG + "city",
         "component": str(SH.ClassConstraintComponent),
         "severity": str(SH.Violation),
-        "message": "Test cluster must name at most one city (ckg:city), and it must be a ckg:City",
+        "message": "A city of Test cluster (ckg:city) is not a ckg:City",
         "value": f"<{CITY_NS}occitanie>",
         "source_shape": CKS + "Organization-city",
         "file": str(project.ROOT / CITY_FIXTURE),
-        "line": 13,
+        "line": 16,
     }]
 
 
@@ -129,9 +130,10 @@ def test_json_report_of_the_project_lists_the_warnings(capsys):
     assert code == 0
     report = json.loads(out)
     assert report["conforms"] is True
-    assert sorted(r["label"] for r in report["results"]) == [
-        "Alès", "Carcassonne", "Mende", "Montpellier", "Nîmes", "Perpignan", "RN113 (French national road 113)",
-        "Rodez", "Tarbes"]
+    # TEMPORARY: every place of data/places.ttl, until it links with skos:exactMatch
+    labels = sorted(r["label"] for r in report["results"])
+    assert len(labels) == 40 and labels[:3] == ["Alès", "Amsterdam", "Austria"]
+    assert {r["path"] for r in report["results"]} == {"http://www.w3.org/2004/02/skos/core#exactMatch"}
     assert {(r["file"], r["severity"]) for r in report["results"]} == {
         (str(project.ROOT / "data" / "places.ttl"), str(SH.Warning))}
 
@@ -150,7 +152,7 @@ def test_turtle_report_is_the_shacl_validation_report(capsys):
         ("cluster", str(rdflib.RDFS.label), str(SH.QualifiedMinCountConstraintComponent), str(SH.Violation)),
         ("obs", CKG + "qualifier", str(SH.MinCountConstraintComponent), str(SH.Violation)),
         ("obs", CKG + "value", str(SH.MinInclusiveConstraintComponent), str(SH.Violation)),
-        ("mende", str(rdflib.OWL.sameAs), str(SH.QualifiedMinCountConstraintComponent), str(SH.Warning)),
+        ("mende", str(rdflib.SKOS.exactMatch), str(SH.QualifiedMinCountConstraintComponent), str(SH.Warning)),
     }
     assert all(g.value(r, SH.resultMessage) is not None for r in g.objects(report, SH.result))
 
@@ -234,7 +236,7 @@ def test_conforms_and_validate_store_on_the_embedded_store():
     store = graph.load_project()
     assert validate.conforms(store) is True
     report = validate.validate_store(store)
-    assert report.conforms and len(report.results) == 9 and not report.violations
+    assert report.conforms and len(report.results) == 40 and not report.violations  # TEMPORARY: 40 places
 
 
 def test_conforms_is_false_for_a_store_with_a_violation():

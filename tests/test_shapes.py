@@ -262,7 +262,10 @@ def test_the_support_rule_leaves_out_only_typing_labels_and_the_provenance_recor
     query = str(shapes.value(target, SH.select))
     assert "?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel)" in query
     assert "ckg:Support, ckg:SourceDocument, ckg:Country, ckg:Region, ckg:City, ckg:Road," in query
-    assert "MINUS" not in query and "/" not in query.split("WHERE", 1)[1].replace("://", "")
+    # linear: no property path (no "/", "*", "+" outside string literals), no MINUS
+    # (rdflib compares every row of a MINUS with every other row)
+    body = re.sub(r'"[^"]*"', '""', query.split("WHERE", 1)[1])
+    assert not re.search(r"[/*+]|MINUS", body)
 
 
 def test_every_class_the_data_uses_has_a_node_shape():
@@ -272,8 +275,9 @@ def test_every_class_the_data_uses_has_a_node_shape():
     for gf in validate.data_files():
         data.parse(gf.path)
     targeted = set(shapes.objects(None, SH.targetClass))
-    used = set(data.objects(None, RDF.type))
-    assert used - targeted == {rdflib.URIRef(CKG + c) for c in ("ThinkTank", "FundingScheme", "NewsOutlet")} | {
+    used = set(data.objects(None, RDF.type)) - {OWL.Ontology}  # the vocabulary's header
+    assert used - targeted == {rdflib.URIRef(CKG + c) for c in ("ThinkTank", "FundingScheme", "NewsOutlet",
+                                                                  "Modality", "SupportStatus")} | {
         rdflib.URIRef("http://www.w3.org/ns/org#FormalOrganization")}
     assert all(_superclasses(onto, cls) & targeted for cls in used)
 

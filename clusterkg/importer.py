@@ -47,7 +47,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -65,11 +65,7 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
-PROV = "http://www.w3.org/ns/prov#"
 CK, CKG, CKV = project.ID_NS, project.ONTOLOGY_NS, project.VOCAB_NS
-RDF_TYPE = ox.NamedNode(RDF + "type")
-RDFS_LABEL = ox.NamedNode(RDFS + "label")
-SUBCLASS = ox.NamedNode(RDFS + "subClassOf")
 UNSUPPORTED = {RDF + "type", RDFS + "label", "http://www.w3.org/2004/02/skos/core#prefLabel",
                "http://www.w3.org/2004/02/skos/core#altLabel"}
 

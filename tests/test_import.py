@@ -535,3 +535,28 @@ def test_random_rows_never_give_a_traceback_nor_a_bad_or_partial_file(hyp_root, 
         assert not [p for p in into.parent.iterdir() if p.name.endswith(".tmp")]
     finally:
         into.unlink()
+
+
+def test_ambiguous_or_unknown_places_are_refused_with_their_candidates(root):
+    assert problems(["clusters-places.csv"], root) == (2, [
+        'clusters-places.csv: row 2, column city, value "Nantes": place "Nantes" of kind city is ambiguous, '
+        '2 candidates: Nantes (city, FR, population 325,070, GeoNames 2990969); Nantes (city, BR, population 2,660, '
+        'GeoNames 3456399); give the country, the kind, an ISO 3166 code or geonames:ID',
+        'clusters-places.csv: row 3, column city, value "Atlantiss": no place "Atlantiss" of kind city in the '
+        'reference data; candidates: Atlantis (city, ZA, population 82,736, GeoNames 3370352); Atlantis (city, US, '
+        'population 2,106, GeoNames 4146372); Atlantic (city, US, population 6,833, GeoNames 4847385); Atlantic '
+        '(city, US, population 862, GeoNames 4744983); Atlantic (city, US, population 543, GeoNames 4453144); '
+        'Atalánti (city, GR, population 4,978, GeoNames 264390); Alanís (city, ES, population 0, GeoNames 2522267)',
+    ])
+
+
+@pytest.mark.parametrize("cell", ["Nantes, FR", "Nantes (France)", "geonames:2990969"])
+def test_a_place_named_with_its_country_or_id_is_found_with_its_containers(root, tmp_path, cell):
+    f = tmp_path / "clusters.csv"
+    with f.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["id", "kind", "label_en", "label_fr", "city", "source", "quote"],
+                                   ["nantes-test", "cluster", "Nantes test", "Nantes test", cell,
+                                    "ck:src-digital-113-article", "Digital 113"]])
+    out = importer.import_files([f], root=root, dry_run=True)
+    assert out.places == [CK + "loire-atlantique", CK + "nantes", CK + "pays-de-la-loire"]
+    assert "ck:nantes-test\n    a ckg:Cluster ;" in out.turtle and "ckg:city ck:nantes" in out.turtle

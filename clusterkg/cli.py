@@ -614,6 +614,46 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
         click.echo(q.render(result, fmt), nl=False)
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--into", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The Turtle file of data/ to add the rows to (default: data/imported.ttl); created if absent.")
+@click.option("--dry-run", is_flag=True, help="Check everything and print the Turtle that would be added; write nothing.")
+def import_cmd(files: tuple[Path, ...], into: Path | None, dry_run: bool) -> None:
+    """Add the rows of CSV FILES (sources, clusters, organisations, ties,
+    observations, agreements: see data/templates/) to the graph.
+
+    The rows are checked, the whole graph is validated with them, and INTO is
+    replaced in one rename only if it conforms. Exit code 0: imported; 1: the
+    graph would not conform; 2: a file or a row was refused (each problem names
+    the file, row, column and value); nothing is written unless 0.
+    """
+    from . import importer
+    data_dir = (project.ROOT / "data").resolve()
+    if into is not None and (into.suffix != ".ttl" or into.resolve().parent != data_dir):
+        raise click.UsageError(f"--into {into}: give a .ttl file of the data folder ({data_dir})")
+    try:
+        outcome = importer.import_files(files, into=into, dry_run=dry_run)
+    except importer.ImportFailed as e:
+        for problem in e.problems:
+            err_console.print(escape(str(problem)), highlight=False, soft_wrap=True, emoji=False)
+        what = "the graph would not conform" if e.exit_code == EXIT_VIOLATIONS else "refused"
+        raise CliError(f"{what}: {len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; "
+                       f"nothing written", e.exit_code) from None
+    target = outcome.into.resolve().relative_to(project.ROOT.resolve()) if outcome.into.resolve().is_relative_to(
+        project.ROOT.resolve()) else outcome.into
+    if outcome.places:
+        err_console.print(f"new places from the reference data: {', '.join(project.shorten(p) for p in outcome.places)}",
+                          highlight=False, soft_wrap=True)
+    for warning in outcome.warnings:
+        err_console.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True, emoji=False)
+    if dry_run:
+        click.echo(outcome.turtle, nl=False)
+        err_console.print(f"dry run: would add {outcome.summary()} to {target}; nothing written",
+                          highlight=False, soft_wrap=True)
+    else:
+        console.print(f"imported {outcome.summary()} into {target}; the graph conforms",
+                      highlight=False, soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:

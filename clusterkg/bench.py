@@ -210,7 +210,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             progress(f"validate {engine} on {size:,}")
             runs = plan.repeat if engine == "fast" and size <= 100_000 else 1
             try:
-                seconds, v = _median(lambda: validate.validate_loaded(loaded, engine=engine), runs)
+                seconds, v = _median(lambda e=engine: validate.validate_loaded(loaded, engine=e), runs)
             except Exception as e:  # an engine that cannot run here (no Java...) is reported, not fatal
                 out.append(Measure(size, triples, f"validate {engine}", None, 0, f"failed: {e}"))
                 continue

@@ -220,7 +220,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
                                f"{len(got)} results, {exact} (of {len(expected)} expected)", _peak_mib()))
         if plan.queries:
             out += time_queries(loaded.store, size, plan.repeat, progress)
-        del loaded
+        loaded = None  # the store is freed before the main job
         if plan.main_job:
             progress(f"main job on {size:,}")
             seconds, mib, code = main_job(folder)

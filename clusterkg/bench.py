@@ -15,7 +15,7 @@ folder, then on this machine:
     every canned query, median of 3, with parameters taken from the graph;
 ``main job``
     ``clusterkg report --data DIR`` in a child process (load, validate, every
-    canned query, picture, HTML): wall time and peak memory (RSS of the child);
+    canned query, picture, HTML): wall time and peak memory (the child's VmHWM);
 ``10M``
     at 10 million triples or more: load into the on-disk store and the canned
     queries' medians, no validation.
@@ -141,14 +141,27 @@ def main_job(directory: Path) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory(prefix="clusterkg-bench-") as out:
         cmd = [sys.executable, "-m", "clusterkg.cli", "report", "--data", str(directory), "--out", out]
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env={**os.environ, "PYTHONPATH": os.pathsep.join(
                                     [str(project.ROOT), os.environ.get("PYTHONPATH", "")])})
-        _, status, usage = os.wait4(proc.pid, 0)
+        # the child's own high-water mark (VmHWM), read until it ends: wait4's
+        # ru_maxrss would include this (large) process's, inherited at fork
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _vm_hwm_kib(proc.pid))
+            time.sleep(0.1)
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024, proc.returncode
+    return seconds, peak / 1024, proc.returncode
+
+
+def _vm_hwm_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _peak_mib() -> float:
@@ -197,7 +210,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             progress(f"validate {engine} on {size:,}")
             runs = plan.repeat if engine == "fast" and size <= 100_000 else 1
             try:
-                seconds, v = _median(lambda: validate.validate_loaded(loaded, engine=engine), runs)
+                seconds, v = _median(lambda e=engine: validate.validate_loaded(loaded, engine=e), runs)
             except Exception as e:  # an engine that cannot run here (no Java...) is reported, not fatal
                 out.append(Measure(size, triples, f"validate {engine}", None, 0, f"failed: {e}"))
                 continue
@@ -207,7 +220,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
                                f"{len(got)} results, {exact} (of {len(expected)} expected)", _peak_mib()))
         if plan.queries:
             out += time_queries(loaded.store, size, plan.repeat, progress)
-        del loaded
+        loaded = None  # the store is freed before the main job
         if plan.main_job:
             progress(f"main job on {size:,}")
             seconds, mib, code = main_job(folder)

@@ -125,13 +125,14 @@ def qc_queries(root: Path = project.ROOT) -> list[Path]:
     return sorted((root / "queries" / "qc").glob("*.rq"))
 
 
-def run(root: Path | str = project.ROOT, files: Sequence[Path | str] = (), *, skip: Sequence[str] = (),
+def run(root: Path | str | None = None, files: Sequence[Path | str] = (), *, skip: Sequence[str] = (),
         timeout: float = reasoning.DEFAULT_TIMEOUT) -> CheckReport:
-    """Run every check on the project at ``root`` (its ``data/*.ttl``, or ``files``
-    instead). ``skip`` names checks to leave out (``consistency``, ``qc`` for all the
-    queries, ``qc:<name>`` for one). Raises :class:`graph.LoadError` when a file
-    cannot be read (nothing is checked then)."""
-    root = Path(root)
+    """Run every check on the project at ``root`` (default :data:`project.ROOT`): its
+    ontology, shapes and ``queries/qc``, and its ``data/*.ttl`` or ``files`` instead.
+    ``skip`` names checks to leave out (``consistency``, ``qc`` for all the queries,
+    ``qc:<name>`` for one). Raises :class:`graph.LoadError` when a file cannot be
+    read (nothing is checked then)."""
+    root = Path(root) if root is not None else project.ROOT
     loaded = validate.load(files, root)
     shapes_store = ox.Store()
     shape_parsed = [graph.load_file(shapes_store, gf) for gf in validate.shape_files(root)]

@@ -22,6 +22,7 @@ first; triples are the same.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -107,7 +108,11 @@ def check_file(path: Path, iri_to_file: dict[str, Path] | None = None,
                 what += f" ({alone[key]})"
             out.append(DLViolation(path, terms.first_use(path, iri, prefixes), f"{shown} {what}"))
         else:
-            out.append(DLViolation(path, None, f"{detail} ({kind})"))
+            iris = re.findall(r"<([^<>\s]+)>", detail)
+            line = terms.first_use(path, iris[0], prefixes) if iris else None
+            shown = re.sub(r"<([^<>\s]+)>",
+                           lambda m: project.shorten(m.group(1), {**project.PREFIXES, **prefixes}, "<{}>"), detail)
+            out.append(DLViolation(path, line, f"{shown} ({kind})"))
     return out
 
 

@@ -155,7 +155,12 @@ def _run(command: list[str], name: str, timeout: float) -> subprocess.CompletedP
 
 
 def _last_lines(p: subprocess.CompletedProcess, n: int = 3) -> str:
+    """The Java exception's own message when there is one, else the last lines."""
     lines = [line.strip() for line in (p.stderr or p.stdout or "").splitlines() if line.strip()]
+    for line in lines:
+        m = re.match(r"(?:Exception in thread \S+ )?[\w.$]+(?:Exception|Error): (.+)", line)
+        if m:
+            return m.group(1)
     return " / ".join(lines[-n:]) or "no output"
 
 

@@ -154,7 +154,8 @@ class Validation:
         counts = (f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')} "
                   f"in {_plural(self.nodes, 'node')}")
         if self.undeclared:
-            counts += f", {_plural(len(self.undeclared), 'undeclared term')}"
+            undeclared = _plural(len(self.undeclared), "undeclared term")
+            counts = f"{counts}, {undeclared}" if self.findings else undeclared
         if not self.findings and not self.undeclared:
             return "conforms"
         return f"conforms ({counts})" if self.conforms else counts

@@ -109,6 +109,8 @@ def test_imports_are_catalogued_local_copies():
     imports = project.ONTOLOGY_DIR / "imports"
     assert {name: path.name for name, path in catalogue.items()} == {
         "http://www.w3.org/ns/prov-o#": "prov-o.ttl",
+        "http://www.w3.org/ns/prov-o": "prov-o.ttl",
+        "http://www.w3.org/ns/prov": "prov-o.ttl",
         "http://www.w3.org/ns/prov#": "prov-o.ttl",
         "http://www.w3.org/ns/prov-o-20130430": "prov-o.ttl",
         "http://www.w3.org/ns/org#": "org.ttl",

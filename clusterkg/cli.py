@@ -136,6 +136,10 @@ def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
     4: a check could not run (e.g. no Java for HermiT).
     """
     from . import check
+    known = [*check.CHECKS, "qc", *(f"qc:{p.stem}" for p in check.qc_queries(project.ROOT))]
+    unknown = [name for name in skip if name not in known]
+    if unknown:
+        raise CliError(f"--skip {unknown[0]}: no such check (one of: {', '.join(known)})", EXIT_USAGE)
     try:
         report = check.run(files=files, skip=skip)
     except graph.LoadError as e:

@@ -169,6 +169,15 @@ def test_a_reasoner_that_cannot_run_is_an_error_exit_4(in_mini, capsys):
     assert err == "error: check could not run: consistency"
 
 
+def test_an_unknown_check_to_skip_is_a_usage_error(in_mini, capsys):
+    in_mini()
+    code, out, err = run_cli(capsys, "check", "--skip", "qc:nothing")
+    assert code == 64 and out == ""
+    assert err == ("error: --skip qc:nothing: no such check (one of: shacl-shacl, declared-terms, consistency,"
+                   " owl2-dl, qc, qc:dangling-iris, qc:deprecated-terms, qc:duplicate-labels, qc:missing-definitions,"
+                   " qc:missing-labels, qc:unexpanded-prefixes, qc:unsupported-triples)")
+
+
 def test_an_unreadable_file_exit_2(in_mini, capsys):
     root = in_mini()
     bad = root / "data" / "broken.ttl"

@@ -297,7 +297,7 @@ def test_rdfs_inference_would_hide_a_city_that_is_a_region():
 
 def test_shapes_files_parse_and_every_message_is_in_english_and_french():
     shapes = _shapes_graph()
-    assert {gf.path.name for gf in validate.shape_files()} == {"common.ttl", "core.ttl", "rules.ttl"}
+    assert {gf.path.name for gf in validate.shape_files()} == {"common.ttl", "core.ttl", "integrity.ttl", "rules.ttl"}
     holders = set(shapes.subjects(SH.message, None))
     assert len(holders) > 90
     for node in holders:
@@ -316,5 +316,5 @@ def test_shapes_load_through_the_project_loader():
     files = validate.shape_files()
     store = graph.build_store(files)
     assert {g.value for g in store.named_graphs()} == {gf.graph for gf in files}
-    assert [gf.path.name for gf in files] == ["common.ttl", "core.ttl", "rules.ttl"]
+    assert [gf.path.name for gf in files] == ["common.ttl", "core.ttl", "integrity.ttl", "rules.ttl"]
     assert len(store) > 500

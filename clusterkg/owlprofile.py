@@ -139,13 +139,8 @@ def _violations(triples: list[ox.Triple]) -> dict[tuple[str, str, str], str]:
 
 
 def _ontology_iris(root: Path) -> dict[str, Path]:
-    """Ontology IRI -> file: the catalogued imports and the files of ontology/."""
-    out = dict(reasoning.catalog(root))
-    for path in sorted((root / "ontology").glob("*.ttl")):
-        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
-            if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY and isinstance(t.subject, ox.NamedNode):
-                out.setdefault(t.subject.value, path)
-    return out
+    """Ontology IRI -> file (:func:`clusterkg.reasoning.ontology_iris`, shared with the reasoner)."""
+    return reasoning.ontology_iris(root)
 
 
 def _prefixes(path: Path) -> dict[str, str]:

@@ -7,9 +7,12 @@ The ontologies clusterkg reuses (PROV-O, ORG, SKOS) are shipped under
 ``ontology/imports/``, listed in its ``catalog-v001.xml`` (the OASIS catalog that
 Protégé and ROBOT read). :func:`check_consistency` loads every catalogued ontology
 with the graph (``imports=True``, the default), and resolves each ``owl:imports``
-the graph states through the catalog: nothing is ever fetched from the network,
-and an import that the catalog does not list is an error
-(:class:`ImportNotFound`).
+the graph states with :func:`ontology_iris`: the catalog, and the project's own
+ontology IRIs (``https://w3id.org/clusterkg/ontology`` ...) to the files of
+``ontology/`` that declare them (an ontology the graph itself declares is not
+loaded twice). The OWL 2 DL profile check (:mod:`clusterkg.owlprofile`) resolves
+imports with the same function. Nothing is ever fetched from the network, and an
+import that neither lists is an error (:class:`ImportNotFound`).
 
 Datatypes
 ---------
@@ -43,6 +46,8 @@ from . import engines, project
 IMPORTS_DIR = project.ONTOLOGY_DIR / "imports"
 CATALOG = "catalog-v001.xml"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
+OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 #: seconds HermiT (and then Pellet) may take
 DEFAULT_TIMEOUT = 300
@@ -84,6 +89,19 @@ def catalog(root: Path = project.ROOT) -> dict[str, Path]:
     return {e.get("name"): (folder / e.get("uri")) for e in tree.getroot().iter(f"{_CATALOG_NS}uri")}
 
 
+def ontology_iris(root: Path = project.ROOT) -> dict[str, Path]:
+    """Ontology IRI -> local file: the catalogued imports, and the ``owl:Ontology``
+    headers of ``ontology/*.ttl`` (the project's own modules). The one resolver of
+    ``owl:imports`` for the reasoner and the OWL 2 DL profile check."""
+    out = dict(catalog(root))
+    for path in sorted((root / "ontology").glob("*.ttl")):
+        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
+            if (t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY
+                    and isinstance(t.subject, ox.NamedNode)):
+                out.setdefault(t.subject.value, path)
+    return out
+
+
 def import_files(root: Path = project.ROOT) -> list[Path]:
     """The local copies of the reused ontologies, each once, sorted."""
     return sorted(set(catalog(root).values()))
@@ -96,21 +114,38 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
     """Run HermiT on the union of the quads' triples, with the catalogued imports
     (``imports=True``). Raises :class:`ReasonerError` (or :class:`ImportNotFound`)
     when no answer can be had."""
-    known = catalog(root)
+    known = ontology_iris(root)
+    catalogued = set(catalog(root).values())
     triples: list[ox.Triple] = []
-    wanted: set[Path] = set(known.values()) if imports else set()
+    wanted: set[Path] = set(catalogued) if imports else set()
+    imported: list[str] = []
+    present: set[str] = set()  # ontologies the graph declares itself
     for q in quads:
         if q.predicate.value == OWL_IMPORTS:
-            target = q.object.value
-            if target not in known:
-                raise ImportNotFound(f"owl:imports <{target}> is not in ontology/imports/{CATALOG} "
-                                     "(imports are never fetched from the network)")
-            wanted.add(known[target])
+            imported.append(q.object.value)
             continue
+        if q.predicate.value == RDF_TYPE and q.object.value == OWL_ONTOLOGY:
+            present.add(q.subject.value)
         triples.append(ox.Triple(q.subject, q.predicate, q.object))
-    for path in sorted(wanted):
-        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
-            if t.predicate.value != OWL_IMPORTS:  # resolved through the catalog, all loaded above
+    loaded: set[Path] = set()
+    while imported or wanted - loaded:
+        for target in imported:
+            if target in present:
+                continue
+            if target not in known:
+                raise ImportNotFound(f"owl:imports <{target}> is not in ontology/imports/{CATALOG} nor an "
+                                     "ontology of ontology/ (imports are never fetched from the network)")
+            wanted.add(known[target])
+        imported = []
+        for path in sorted(wanted - loaded):
+            loaded.add(path)
+            for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
+                if t.predicate.value == OWL_IMPORTS:
+                    if path not in catalogued:  # the catalogued ones are all loaded (imports=True)
+                        imported.append(t.object.value)
+                    continue
+                if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY:
+                    present.add(t.subject.value)
                 triples.append(t)
 
     java = _java()

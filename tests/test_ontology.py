@@ -8,6 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from clusterkg import graph, project, reasoning
@@ -52,14 +53,19 @@ def test_every_term_has_en_fr_label_and_definition(onto):
 
 def test_every_property_has_domain_and_range_or_inverse(onto):
     props = ckg_terms(onto, OWL.ObjectProperty) | ckg_terms(onto, OWL.DatatypeProperty)
+    # the places module states the domain of ckg:iso3166Subdivision (Region or Department)
+    modules = onto + rdflib.Graph().parse(project.ONTOLOGY_DIR / "places.ttl")
     lacking = []
     for p in sorted(props):
         has_inverse = any(onto.triples((None, OWL.inverseOf, p))) or onto.value(p, OWL.inverseOf) is not None
-        if onto.value(p, RDFS.domain) is None and not has_inverse:
+        if modules.value(p, RDFS.domain) is None and not has_inverse:
             lacking.append((str(p), "domain"))
     # ckg:observedEntity (anything can be observed) and ckg:namedAfter (anything
     # can give a name) have no range on purpose.
     assert lacking == []
+    domain = modules.value(CKG.iso3166Subdivision, RDFS.domain)
+    assert list(Collection(modules, modules.value(domain, OWL.unionOf))) == [
+        CKG.Region, CKG.Department]
 
 
 def test_characteristics_that_are_true(onto):
@@ -168,7 +174,23 @@ def test_an_import_outside_the_catalog_is_refused_not_fetched():
     with pytest.raises(reasoning.ImportNotFound) as e:
         reasoning.check_consistency(_all_quads(files))
     assert str(e.value) == ("owl:imports <http://xmlns.com/foaf/0.1/> is not in ontology/imports/catalog-v001.xml "
-                            "(imports are never fetched from the network)")
+                            "nor an ontology of ontology/ (imports are never fetched from the network)")
+
+
+def test_the_projects_own_ontologies_resolve_to_their_files():
+    """One resolver for the reasoner and the OWL 2 DL check: the catalog and ontology/*.ttl."""
+    iris = reasoning.ontology_iris()
+    assert {iri: path.name for iri, path in iris.items() if path.parent == project.ONTOLOGY_DIR} == {
+        "https://w3id.org/clusterkg/alignments": "alignments.ttl",
+        "https://w3id.org/clusterkg/ontology": "clusterkg.ttl",
+        "https://w3id.org/clusterkg/ontology/places": "places.ttl",
+        "https://w3id.org/clusterkg/vocab": "vocabulary.ttl",
+    }
+    assert {iri: path for iri, path in iris.items() if path.parent != project.ONTOLOGY_DIR} == reasoning.catalog()
+    # the places module alone imports the ontology, loaded from ontology/clusterkg.ttl
+    files = [graph.GraphFile.for_path(project.ONTOLOGY_DIR / "places.ttl")]
+    assert reasoning.check_consistency(_all_quads(files), imports=False) == reasoning.Consistency(
+        True, "HermiT: consistent")
 
 
 def test_a_reasoner_that_takes_too_long_is_stopped():

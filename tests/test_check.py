@@ -212,7 +212,7 @@ def test_terms_findings_is_a_hook_for_any_validator():
     typo = graph.load_file(store, graph.GraphFile.for_path(FIXTURES / "undeclared" / "predicate-typo.ttl"))
     found = terms.findings(store, [pf.file.graph for pf in ontology], ontology + [typo])
     assert [(f.file, f.line, f.term, f.kind, f.suggestion) for f in found] == [
-        (FIXTURES / "undeclared" / "predicate-typo.ttl", 15, CKG + "locatedin", "predicate", CKG + "locatedIn")]
+        (FIXTURES / "undeclared" / "predicate-typo.ttl", 16, CKG + "locatedin", "predicate", CKG + "locatedIn")]
 
 
 def test_suggestions():
@@ -235,7 +235,7 @@ def test_first_use_skips_comments_and_longer_names(tmp_path):
 # --- undeclared terms in clusterkg validate -----------------------------------------------
 
 TYPO = Path("tests") / "fixtures" / "undeclared" / "predicate-typo.ttl"
-TYPO_LINE = (f"  {TYPO}:15: Violation: ckg:locatedin is not declared by the ontology nor a reused vocabulary"
+TYPO_LINE = (f"  {TYPO}:16: Violation: ckg:locatedin is not declared by the ontology nor a reused vocabulary"
              " (used as a predicate) (did you mean ckg:locatedIn?)")
 
 
@@ -262,9 +262,9 @@ def test_validate_json_and_turtle_carry_the_undeclared_terms(in_project, capsys)
         "term": CKG + "locatedin", "kind": "predicate", "suggestion": CKG + "locatedIn",
         "message": "ckg:locatedin is not declared by the ontology nor a reused vocabulary (used as a predicate)"
                    " (did you mean ckg:locatedIn?)",
-        "file": str(project.ROOT / TYPO), "line": 15}]
+        "file": str(project.ROOT / TYPO), "line": 16}]
     turtle = validate.to_turtle(v)
-    assert turtle.startswith(f"# undeclared term: {TYPO}:15: ckg:locatedin is not declared")
+    assert turtle.startswith(f"# undeclared term: {TYPO}:16: ckg:locatedin is not declared")
     assert "sh:conforms false" in turtle
 
 

@@ -434,7 +434,7 @@ def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
     if not supports:
         click.echo("no support names this triple (clusterkg validate reports it)")
         return
-    click.echo(why.describe(supports), nl=False)
+    click.echo(why.describe(supports, show_object=obj is None), nl=False)
 
 
 @cli.command("query")

@@ -1,8 +1,8 @@
 """The ``clusterkg`` command line: one thin command per verb of the package.
 
 Exit codes (the same for every command):
-  0  success (for ``validate``: the data conforms)
-  1  the data does not conform to the shapes
+  0  success (for ``validate``: the data conforms; for ``check``: every check passed)
+  1  the data does not conform to the shapes (``check``: a check found problems)
   2  an input file could not be read or parsed
   3  a query name or parameter was refused
   4  a SPARQL server failed, refused or answered something unexpected
@@ -236,6 +236,40 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, infer
     err_console.print(f"{engine}, inference {inference}: {v.seconds:.1f} s", highlight=False)
     if not v.conforms:
         raise CliError(f"the data does not conform to the shapes: {v.summary()}", EXIT_VIOLATIONS)
+
+
+@cli.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: grouped by check, one line per problem; json: every problem of every check.")
+@click.option("--skip", multiple=True, metavar="CHECK",
+              help="Leave out a check (consistency, owl2-dl, qc, qc:NAME ...); repeatable.")
+def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
+    """The quality gate: the shapes against SHACL for SHACL, every term declared,
+    HermiT consistency with PROV-O/ORG/SKOS loaded, OWL 2 DL ontology files, and the
+    queries/qc/ queries (unique labels, every data triple supported ...), none of
+    which may return a row.
+
+    FILES are Turtle files to check instead of data/*.ttl. Exit code 0: every check
+    passed; 1: problems (listed, file:line where known); 2: a file cannot be read;
+    4: a check could not run (e.g. no Java for HermiT).
+    """
+    from . import check
+    known = [*check.CHECKS, "qc", *(f"qc:{p.stem}" for p in check.qc_queries(project.ROOT))]
+    unknown = [name for name in skip if name not in known]
+    if unknown:
+        raise CliError(f"--skip {unknown[0]}: no such check (one of: {', '.join(known)})", EXIT_USAGE)
+    try:
+        report = check.run(files=files, skip=skip)
+    except graph.LoadError as e:
+        raise CliError(str(e), EXIT_INPUT) from None
+    click.echo(check.to_json(report) if fmt == "json" else check.to_text(report), nl=False)
+    if report.failed:
+        names = ", ".join(r.name for r in report.failed)
+        raise CliError(f"check failed: {names} ({report.summary()})", EXIT_VIOLATIONS)
+    if report.errors:
+        names = ", ".join(r.name for r in report.errors)
+        raise CliError(f"check could not run: {names}", EXIT_REMOTE)
 
 
 @cli.command("report")
@@ -554,7 +588,7 @@ def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
     if not supports:
         click.echo("no support names this triple (clusterkg validate reports it)")
         return
-    click.echo(why.describe(supports), nl=False)
+    click.echo(why.describe(supports, show_object=obj is None), nl=False)
 
 
 @cli.command("query")

@@ -29,7 +29,11 @@ Conformance
 -----------
 The data conforms when no result has severity ``sh:Violation``: ``sh:Warning``
 results (a place without a Wikidata link) are reported but do not fail, as in
-:mod:`clusterkg.engines` (``Report.conforms``; pySHACL's ``allow_warnings``). The
+:mod:`clusterkg.engines` (``Report.conforms``; pySHACL's ``allow_warnings``), and
+when every class and predicate the data uses is declared (by the ontology or a
+reused vocabulary, :func:`clusterkg.terms.findings`): SHACL cannot see a typo such
+as ``ckg:locatedin``, which matches no shape; each undeclared term is reported with
+the file and line where it is written and the term it most likely stands for. The
 exit code of ``clusterkg validate`` follows it: 0 conforms, 1 violations, 2 an
 input could not be read.
 
@@ -51,6 +55,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -60,7 +65,7 @@ import rdflib
 from rdflib import RDFS, SH
 from rdflib.util import from_n3
 
-from . import engines, graph, project
+from . import engines, graph, project, terms
 from .progress import progress
 
 __all__ = [
@@ -134,10 +139,12 @@ class Validation:
     inference: str
     seconds: float
     prefixes: dict[str, str] = field(default_factory=dict, repr=False)
+    #: classes and predicates the data uses that nothing declares (:mod:`clusterkg.terms`)
+    undeclared: list[terms.TermFinding] = field(default_factory=list)
 
     @property
     def conforms(self) -> bool:
-        return self.report.conforms
+        return self.report.conforms and not self.undeclared
 
     @cached_property
     def violations(self) -> int:
@@ -154,7 +161,10 @@ class Validation:
     def summary(self) -> str:
         counts = (f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')} "
                   f"in {_plural(self.nodes, 'node')}")
-        if not self.findings:
+        if self.undeclared:
+            undeclared = _plural(len(self.undeclared), "undeclared term")
+            counts = f"{counts}, {undeclared}" if self.findings else undeclared
+        if not self.findings and not self.undeclared:
             return "conforms"
         return f"conforms ({counts})" if self.conforms else counts
 
@@ -238,7 +248,10 @@ def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: 
     findings = [_finding(r, labels, index, shapes_graph, prefixes) for r in report.results]
     findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
                                  show_path(f.result.path, prefixes), f.message, f.result.value or ""))
-    return Validation(report, findings, engine, inference, seconds, prefixes)
+    vocabulary = [pf.file.graph for pf in loaded.data if pf.file.path.name in VOCABULARY_FILES
+                  and pf.file.path.parent.name == "ontology"]
+    undeclared = terms.findings(loaded.store, [pf.file.graph for pf in loaded.ontology] + vocabulary, loaded.data)
+    return Validation(report, findings, engine, inference, seconds, prefixes, undeclared)
 
 
 def validate_store(store: ox.Store, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
@@ -336,7 +349,7 @@ def _finding(r: engines.Result, labels: dict[str, str], index: "LineIndex | None
     value = show_value(r.value, prefixes) if r.value is not None else ""
     template = _message(shapes, r)
     message = re.sub(r"\{[$?]this\}", lambda _: label or node, template)
-    message = re.sub(r"\{[$?]value\}", lambda _: value, message)
+    message = re.sub(r"\{[$?]value\}", lambda _: human_value(r.value, prefixes), message)
     message = re.sub(r"\{[$?]path\}", lambda _: show_path(r.path, prefixes), message)
     if r.path is None and r.value == f"<{r.focus}>":  # a node-level result: the value is the node
         value = ""
@@ -380,6 +393,25 @@ def show_value(value: str, prefixes: dict[str, str]) -> str:
             return f"{text}^^{short(str(term.datatype), prefixes)}"
         return text
     return value
+
+
+def human_value(value: str | None, prefixes: dict[str, str]) -> str:
+    """A value as a person writes it, for messages: ``110`` for ``"110"^^xsd:integer``,
+    ``3019`` for ``"3019"^^xsd:gYear``, the text of a string; IRIs shortened."""
+    if value is None:
+        return ""
+    term = from_n3(value) if value != "_:" else None
+    if not isinstance(term, rdflib.Literal):
+        return show_value(value, prefixes)
+    python = term.toPython()
+    if isinstance(python, bool):
+        return "true" if python else "false"
+    if isinstance(python, Decimal):
+        text = format(python.normalize(), "f")
+        return text
+    if isinstance(python, (int, float)):
+        return format(python, "g") if isinstance(python, float) else str(python)
+    return str(term)
 
 
 def show_path(path: str | None, prefixes: dict[str, str]) -> str:
@@ -429,6 +461,14 @@ def to_text(v: Validation) -> str:
         path = f" {show_path(r.path, v.prefixes)}" if r.path else ""
         value = f" [value: {f.value}]" if f.value else ""
         lines.append(f"  {severity}{path}: {f.message}{value}")
+    if v.undeclared:
+        if lines:
+            lines.append("")
+        lines.append("Undeclared terms")
+        for t in v.undeclared:
+            where = f"{_display_path(t.file)}:{t.line}" if t.file and t.line else (
+                _display_path(t.file) if t.file else t.graph)
+            lines.append(f"  {where}: Violation: {t.message()}")
     if lines:
         lines.append("")
     lines.append(v.summary())
@@ -451,8 +491,17 @@ def to_json(v: Validation) -> str:
         "file": str(Path(f.file).resolve()) if f.file else None,
         "line": f.line,
     } for f in v.findings]
+    undeclared = [{
+        "term": t.term,
+        "kind": t.kind,
+        "suggestion": t.suggestion,
+        "message": t.message(),
+        "file": str(Path(t.file).resolve()) if t.file else None,
+        "line": t.line,
+    } for t in v.undeclared]
     out = {"conforms": v.conforms, "engine": v.engine, "inference": v.inference,
-           "violations": v.violations, "warnings": v.warnings, "nodes": v.nodes, "results": results}
+           "violations": v.violations, "warnings": v.warnings, "nodes": v.nodes, "results": results,
+           "undeclared_terms": undeclared}
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -463,4 +512,15 @@ def to_turtle(v: Validation) -> str:
     for prefix, ns in v.prefixes.items():
         if prefix:
             g.bind(prefix, ns, override=False)
-    return g.serialize(format="turtle")
+    if not v.undeclared:
+        return g.serialize(format="turtle")
+    # undeclared terms are not SHACL results: said in comments, and sh:conforms false
+    copy = rdflib.Graph()
+    for prefix, ns in g.namespaces():
+        copy.bind(prefix, ns)
+    for triple in g:
+        copy.add(triple)
+    for report in copy.subjects(rdflib.RDF.type, SH.ValidationReport):
+        copy.set((report, SH.conforms, rdflib.Literal(False)))
+    comments = "".join(f"# undeclared term: {t.where()}: {t.message()}\n" for t in v.undeclared)
+    return comments + copy.serialize(format="turtle")

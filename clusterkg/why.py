@@ -146,13 +146,17 @@ def _line(path: Path, iri: str | None) -> int | None:
     return None
 
 
-def describe(supports: list[Support], prefixes: Mapping[str, str] = project.PREFIXES) -> str:
-    """The supports as text: one paragraph each."""
+def describe(supports: list[Support], prefixes: Mapping[str, str] = project.PREFIXES,
+             show_object: bool = False) -> str:
+    """The supports as text: one paragraph each (with the object backed when
+    ``show_object``: the question named none)."""
     def short(iri):
         return project.shorten(iri, prefixes, "<{}>") if iri else ""
     blocks = []
     for sp in supports:
         lines = [f"{short(sp.iri)}: {sp.status_words}"]
+        if show_object:
+            lines.append(f"  object: {_show_term(sp.object, prefixes)}")
         if sp.source:
             title = f" \u201c{sp.source_title}\u201d" if sp.source_title else ""
             lines.append(f"  source: {short(sp.source)}{title}" + (f" <{sp.url}>" if sp.url else ""))
@@ -171,6 +175,16 @@ def describe(supports: list[Support], prefixes: Mapping[str, str] = project.PREF
             lines.append(f"  at: {where}:{sp.line}" if sp.line else f"  at: {where}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _show_term(nt: str, prefixes: Mapping[str, str]) -> str:
+    """An N-Triples term as a person writes it: ck:paris, "2006"^^xsd:gYear."""
+    if nt.startswith("<") and nt.endswith(">"):
+        return project.shorten(nt[1:-1], prefixes, "<{}>")
+    match = re.fullmatch(r'(".*")\^\^<([^>]*)>', nt, re.S)
+    if match:
+        return f"{match.group(1)}^^{project.shorten(match.group(2), prefixes, '<{}>')}"
+    return nt
 
 
 def _relative(path: Path) -> str:

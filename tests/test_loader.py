@@ -14,8 +14,9 @@ GOOD = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n"
 def test_one_named_graph_per_file(store):
     graphs = {g.value for g in store.named_graphs()}
     assert graphs == {project.GRAPH_NS + name for name in (
-        "ontology/alignments", "ontology/clusterkg", "ontology/vocabulary",
-        "data/agreements", "data/clusters", "data/networks", "data/observations", "data/places", "data/sources")}
+        "ontology/alignments", "ontology/clusterkg", "ontology/places", "ontology/vocabulary",
+        "data/agreements", "data/clusters", "data/networks", "data/observations", "data/places",
+        "data/places-manual", "data/sources")}
 
 
 @pytest.mark.parametrize("text, line, reason", [
@@ -58,11 +59,16 @@ def test_a_bad_file_leaves_an_on_disk_store_unchanged(tmp_path):
 
 
 def test_stats_cli_prints_triples_per_graph_and_instances_per_class(capsys):
-    # places.ttl: 19 countries x 8 triples + 4 regions x 10 + 16 cities x 8 + 8 sameAs + the road x 8 = 336
+    # places.ttl (generated): 384 triples about the places, 108 supports (702 triples)
+    # naming 224 triples (672 triples: subject, predicate, object), 3 package
+    # sources (24 triples) = 1782; places-manual.ttl: the road RN113 and its supports
     assert main(["stats"]) == 0
     out = capsys.readouterr().out
     lines = {" ".join(line.replace("│", " ").split()) for line in out.splitlines()}
-    assert "https://w3id.org/clusterkg/graph/data/places 336" in lines
+    assert "https://w3id.org/clusterkg/graph/data/places 1782" in lines
+    assert "https://w3id.org/clusterkg/graph/data/places-manual 20" in lines
+    assert "ckg:Department 9" in lines
+    assert "http://www.opengis.net/ont/geosparql#Geometry 16" in lines
     assert "ckg:Country 19" in lines
     assert "ckg:City 16" in lines
     assert "ckg:Antenna 7" in lines

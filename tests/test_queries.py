@@ -551,20 +551,8 @@ case("entity-sources", {"entity": _M}, ES_COLUMNS, [
 
 # ------------------------------------------------------- entities-without-source
 
-# TEMPORARY: the places of data/places.ttl carry no supports until that file is
-# regenerated from reference data (places branch); then this answer is [].
-def _places_without_support() -> list[tuple]:
-    import rdflib
-    g = rdflib.Graph().parse(project.DATA_DIR / "places.ttl")
-    rows = []
-    for s, cls in g.subject_objects(rdflib.RDF.type):
-        if str(s).startswith(CK) and any(p not in (rdflib.RDF.type, rdflib.RDFS.label) for p in g.predicates(s)):
-            label = next(str(lbl) for lbl in g.objects(s, rdflib.RDFS.label) if lbl.language == "en")
-            rows.append((str(s), label, str(cls)))
-    return sorted(rows, key=lambda r: (r[0], r[2]))
-
-
-case("entities-without-source", {}, ("entity", "label", "class"), _places_without_support())
+# Every entity with a statement beyond typing and labels has a support (places too).
+case("entities-without-source", {}, ("entity", "label", "class"), [])
 
 # ----------------------------------------------------- observations-without-date
 

@@ -121,7 +121,7 @@ def test_table(run):
     assert (code, err) == (0, "")
     # rich's box: each column as wide as its longest cell plus one space each side;
     # IRIs shortened with the prefixes (ck:)
-    widths = [11, 12, 9, 23, 65]
+    widths = [11, 12, 17, 23, 65]
 
     def rule(left, mid, right, ch):
         return left + mid.join(ch * w for w in widths) + right
@@ -137,6 +137,7 @@ def test_table(run):
         row("│", "2007", "2019-02-05", "founded", "ck:digital-113", "Digital 113"),
         row("│", "2007", "2019-02-05", "merger", "ck:digital-113-merger",
             "merger of DigitalPlace and FrenchSouth.digital into Digital 113"),
+        row("│", "2007", "2019-02-05", "official launch", "ck:digital-113-launch", "official launch of Digital 113"),
         rule("└", "┴", "┘", "─"),
         "",
     ]
@@ -148,7 +149,9 @@ def test_csv(run):
         "from_year,date,event,subject,subjectLabel\r\n"
         "2007,2019-02-05,founded,https://w3id.org/clusterkg/id/digital-113,Digital 113\r\n"
         "2007,2019-02-05,merger,https://w3id.org/clusterkg/id/digital-113-merger,"
-        "merger of DigitalPlace and FrenchSouth.digital into Digital 113\r\n"), "")
+        "merger of DigitalPlace and FrenchSouth.digital into Digital 113\r\n"
+        "2007,2019-02-05,official launch,https://w3id.org/clusterkg/id/digital-113-launch,"
+        "official launch of Digital 113\r\n"), "")
 
 
 def test_tsv(run):
@@ -158,7 +161,9 @@ def test_tsv(run):
         "?from_year\t?date\t?event\t?subject\t?subjectLabel\n"
         f'2007\t"2019-02-05"\t"founded"\t<{CK}digital-113>\t"Digital 113"@en\n'
         f'2007\t"2019-02-05"\t"merger"@en\t<{CK}digital-113-merger>\t'
-        '"merger of DigitalPlace and FrenchSouth.digital into Digital 113"@en\n'), "")
+        '"merger of DigitalPlace and FrenchSouth.digital into Digital 113"@en\n'
+        f'2007\t"2019-02-05"\t"official launch"@en\t<{CK}digital-113-launch>\t'
+        '"official launch of Digital 113"@en\n'), "")
 
 
 def test_json(run):
@@ -176,6 +181,9 @@ def test_json(run):
              "subject": {"type": "uri", "value": CK + "digital-113-merger"},
              "subjectLabel": {"type": "literal", "xml:lang": "en",
                               "value": "merger of DigitalPlace and FrenchSouth.digital into Digital 113"}},
+            {"from_year": year, "date": date, "event": {"type": "literal", "value": "official launch", "xml:lang": "en"},
+             "subject": {"type": "uri", "value": CK + "digital-113-launch"},
+             "subjectLabel": {"type": "literal", "xml:lang": "en", "value": "official launch of Digital 113"}},
         ]},
     }
 

@@ -39,8 +39,8 @@ def test_project_conforms_exit_0(capsys):
     assert code == 0
     # TEMPORARY: every place warns until data/places.ttl links to Wikidata with
     # skos:exactMatch (it is being regenerated from reference data)
-    assert out.endswith("\nconforms (0 violations, 40 warnings in 40 nodes)\n")
-    assert ("ck:montpellier (Montpellier), data/places.ttl:249\n"
+    assert out.endswith("\nconforms (0 violations, 18 warnings in 18 nodes)\n")
+    assert ("ck:montpellier (Montpellier), data/places.ttl:1041\n"
             "  Warning skos:exactMatch: Montpellier has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
             ) in out
     assert "error" not in err
@@ -130,12 +130,15 @@ def test_json_report_of_the_project_lists_the_warnings(capsys):
     assert code == 0
     report = json.loads(out)
     assert report["conforms"] is True
-    # TEMPORARY: every place of data/places.ttl, until it links with skos:exactMatch
+    # the places without a Wikidata link: départements, the smaller towns, the road
     labels = sorted(r["label"] for r in report["results"])
-    assert len(labels) == 40 and labels[:3] == ["Alès", "Amsterdam", "Austria"]
+    assert labels == ["Alès", "Aude", "Aveyron", "Carcassonne", "Gard", "Haute-Garonne", "Hautes-Pyrénées",
+                      "Hérault", "Lozère", "Mende", "Montpellier", "Nîmes", "Paris (department)", "Perpignan",
+                      "Pyrénées-Orientales", "RN113 (French national road 113)", "Rodez", "Tarbes"]
     assert {r["path"] for r in report["results"]} == {"http://www.w3.org/2004/02/skos/core#exactMatch"}
     assert {(r["file"], r["severity"]) for r in report["results"]} == {
-        (str(project.ROOT / "data" / "places.ttl"), str(SH.Warning))}
+        (str(project.ROOT / "data" / "places.ttl"), str(SH.Warning)),
+        (str(project.ROOT / "data" / "places-manual.ttl"), str(SH.Warning))}
 
 
 def test_turtle_report_is_the_shacl_validation_report(capsys):
@@ -236,7 +239,7 @@ def test_conforms_and_validate_store_on_the_embedded_store():
     store = graph.load_project()
     assert validate.conforms(store) is True
     report = validate.validate_store(store)
-    assert report.conforms and len(report.results) == 40 and not report.violations  # TEMPORARY: 40 places
+    assert report.conforms and len(report.results) == 18 and not report.violations  # 18 places without Wikidata
 
 
 def test_conforms_is_false_for_a_store_with_a_violation():

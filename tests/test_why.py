@@ -70,3 +70,9 @@ def test_the_command_exits_3_when_the_triple_is_absent(capsys):
     assert main(["why", "ck:paris", "ckg:twinnedWith", "ck:san-francisco"]) == 3
     assert capsys.readouterr().err.strip() == (
         "error: the graph does not hold ck:paris ckg:twinnedWith ck:san-francisco")
+
+
+def test_the_command_without_object_shows_each_object(capsys):
+    assert main(["why", "ck:digital-113-launch", "ckg:date"]) == 0
+    out = capsys.readouterr().out
+    assert out.count('  object: "2019-02-05"^^xsd:date\n') == 3

@@ -687,7 +687,7 @@ def test_remote_path_through_sparql_json(store, monkeypatch):
         answer = store.query(text, use_default_graph_as_union=True)
         return json.loads(answer.serialize(format=ox.QueryResultsFormat.JSON))
 
-    monkeypatch.setattr(q, "_sparqlwrapper", fake_endpoint)
+    monkeypatch.setattr(q, "_remote_results", fake_endpoint)
     result = q.run("network-members", {"network": ck("redict")}, endpoint="http://example.invalid/sparql")
     expected = next(c for c in CASES if c[0] == "network-members" and c[1] == {"network": ck("redict")})
     assert (result.columns, result.rows) == (expected[2], expected[3])

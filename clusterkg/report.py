@@ -649,12 +649,27 @@ def _neighbourhoods(degree: Counter, kinds: dict[str, str], labels: dict[str, st
     return kept
 
 
+def circle_layout(nodes: list[str], size: float = 1000.0) -> dict[str, tuple[float, float]]:
+    """The nodes on one circle, in their order (the layout without networkx)."""
+    import math
+
+    n = max(len(nodes), 1)
+    radius = size / 2
+    return {node: (round(radius + radius * math.cos(2 * math.pi * i / n), 1),
+                   round(radius + radius * math.sin(2 * math.pi * i / n), 1))
+            for i, node in enumerate(nodes)}
+
+
 def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0) -> dict[str, tuple[float, float]]:
     """Positions of the network's nodes, computed here once (the page then draws
     them as they are, with no layout to run in the browser): Kamada-Kawai for each
     connected component up to 100 nodes, a seeded spring layout above, components
-    side by side by size. Deterministic."""
-    import networkx as nx
+    side by side by size. Deterministic. Without networkx (the picture extra is
+    not installed) the nodes stand on a circle, in their given order."""
+    try:
+        import networkx as nx
+    except ImportError:
+        return circle_layout(nodes, size)
 
     g = nx.Graph()
     g.add_nodes_from(nodes)
@@ -821,7 +836,7 @@ def draw_picture(store: ox.Store, out: Path) -> tuple[Any, str]:
 
     pic = picture.picture(store, out / "network")
     if pic.graph is None:  # without the picture extra: nothing drawn, the note says what to install
-        return None, pic.note
+        return None, pic.note.removeprefix("no picture: ")
     return pic, pic.note
 
 

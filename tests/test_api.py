@@ -87,6 +87,7 @@ def test_query_values_are_python_values(kg):
     assert [(r["from_year"], r["date"], r["subject"]) for r in rows] == [
         (2007, "2019-02-05", CK + "digital-113"),
         (2007, "2019-02-05", CK + "digital-113-merger"),
+        (2007, "2019-02-05", CK + "digital-113-launch"),
     ]
     # an xsd:date value is a datetime.date
     assert query.normalise_term(query.ox.Literal("2019-02-05", datatype=query.ox.NamedNode(query.XSD_DATE))) == dt.date(

@@ -158,9 +158,9 @@ def test_a_bare_install_runs_the_main_job(venv, tmp_path):
     assert hidden.stdout == "None\n", hidden.stderr
     built = _run([venv / "clusterkg", "report"], tmp_path, HIDE_MODULES=EXTRAS_MODULES)
     assert built.returncode == 0, built.stderr
-    assert "  picture: no picture: networkx is not installed (pip install 'clusterkg[picture]')" in built.stdout
+    assert "  picture: networkx is not installed (pip install 'clusterkg[picture]')" in built.stdout
     html = (tmp_path / "build" / "report" / "index.html").read_text(encoding="utf-8")
-    assert "<svg" not in html and "no picture: networkx is not installed" in html
+    assert 'href="network.svg"' not in html and "No static picture: networkx is not installed" in html
     picture = _run([venv / "clusterkg", "picture"], tmp_path, HIDE_MODULES=EXTRAS_MODULES)
     assert picture.returncode == 4
     assert picture.stderr == (
@@ -207,12 +207,13 @@ def _in_process_listing() -> str:
 def test_report_without_the_picture_extra_has_a_note_instead(monkeypatch, tmp_path):
     monkeypatch.setattr(picture, "MISSING", "networkx")
     r = report.build(tmp_path / "report")
-    assert r.picture.files == {} and r.picture.graph is None
-    assert r.picture.note == "no picture: networkx is not installed (pip install 'clusterkg[picture]')"
+    assert r.picture is None
+    assert r.picture_note == "networkx is not installed (pip install 'clusterkg[picture]')"
     html = r.path.read_text(encoding="utf-8")
-    assert "<svg" not in html and 'href="network.svg"' not in html
+    assert 'href="network.svg"' not in html  # the map and the network are SVG too: no static picture
     assert (
-        '<p class="empty">no picture: networkx is not installed (pip install &#39;clusterkg[picture]&#39;).</p>' in html
+        '<p class="empty">No static picture: networkx is not installed (pip install &#39;clusterkg[picture]&#39;)</p>'
+        in html
     )
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["index.html"]
 

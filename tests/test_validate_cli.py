@@ -273,7 +273,7 @@ def test_data_folder_option(capsys, tmp_path):
                                     .read_text(encoding="utf-8"), encoding="utf-8")
     code, out, _ = run(capsys, "--data", str(tmp_path))
     assert code == 1
-    assert out.endswith("a.ttl:13\n  Violation: Cap Digital has no city and no region: say where the cluster is "
+    assert out.endswith("a.ttl:15\n  Violation: Cap Digital has no city and no region: say where the cluster is "
                         "(ckg:city or ckg:region)\n\n1 violation, 0 warnings in 1 node\n")
 
 

@@ -228,6 +228,8 @@ def _qc(loaded: validate.Loaded, q) -> list[Problem]:
         if isinstance(focus, ox.NamedNode):
             file, line, file_prefixes = _place(focus.value, _declaring_first(loaded, focus))
             prefixes = {**prefixes, **file_prefixes}
+        elif focus is not None:  # a blank node has no place: the data files' prefixes
+            prefixes = {**{k: v for pf in loaded.data for k, v in pf.prefixes.items()}, **prefixes}
         head = _show(focus, prefixes) if focus is not None else ""
         details = "; ".join(f"{name}: {_show(row[name], prefixes)}" for name in variables
                             if name != "focus" and row[name] is not None)

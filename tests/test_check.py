@@ -281,3 +281,40 @@ def test_messages_show_values_as_people_write_them():
 def test_the_future_founding_year_message_reads_3019():
     v = validate.validate_files([FIXTURES / "invalid" / "founding-date-in-future.ttl"])
     assert [f.message for f in v.findings] == ["Test cluster is said to be founded in 3019, a year still to come"]
+
+
+# --- the support rule: the QC query and the shape agree, blank nodes included -------------
+
+BLANK_GEOMETRY = """\
+@prefix :     <http://example.org/test/blank-geometry/> .
+@prefix ckg:  <https://w3id.org/clusterkg/ontology#> .
+@prefix ckv:  <https://w3id.org/clusterkg/vocab/> .
+@prefix geo:  <http://www.opengis.net/ont/geosparql#> .
+@prefix rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+:nimes a ckg:City ;
+    rdfs:label "Nîmes"@en , "Nîmes"@fr ;
+    geo:hasGeometry _:point .
+_:point a geo:Geometry ;
+    geo:asWKT "POINT(4.36005 43.83333)"^^geo:wktLiteral .
+
+:support a ckg:Support ;
+    ckg:supportStatus ckv:assumed ;
+    rdfs:comment "Test data: the link is backed, the point it names is not."@en ;
+    ckg:supports [ rdf:subject :nimes ; rdf:predicate geo:hasGeometry ; rdf:object _:point ] .
+"""
+
+
+def test_a_blank_node_needs_its_own_support_in_check_and_in_validate(tmp_path):
+    data = tmp_path / "blank-geometry.ttl"
+    data.write_text(BLANK_GEOMETRY, encoding="utf-8")
+    only_qc = [name for name in ALL_CHECKS if name != "qc:unsupported-triples"]
+    report = check.run(files=[data], skip=only_qc)
+    assert problems(report) == {"qc:unsupported-triples": [
+        "Data triples that no support backs: a blank node (predicate: geo:asWKT; object: POINT(4.36005 43.83333))"]}
+    unsupported = [r for r in validate.validate_files([data]).report.results
+                   if r.source_shape == "https://w3id.org/clusterkg/shapes#TripleWithoutSupport"]
+    assert [(r.path, r.value) for r in unsupported] == [
+        ("http://www.opengis.net/ont/geosparql#asWKT",
+         '"POINT(4.36005 43.83333)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>')]

@@ -55,8 +55,18 @@ import pyoxigraph as ox
 
 from . import graph, project
 
-__all__ = ["Problem", "ImportFailed", "Outcome", "import_files", "read_table", "parse_quantity", "parse_date",
-           "benchmark", "EXIT_VIOLATIONS", "EXIT_INPUT"]
+__all__ = [
+    "Problem",
+    "ImportFailed",
+    "Outcome",
+    "import_files",
+    "read_table",
+    "parse_quantity",
+    "parse_date",
+    "benchmark",
+    "EXIT_VIOLATIONS",
+    "EXIT_INPUT",
+]
 
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
@@ -66,8 +76,12 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 CK, CKG, CKV = project.ID_NS, project.ONTOLOGY_NS, project.VOCAB_NS
-UNSUPPORTED = {RDF + "type", RDFS + "label", "http://www.w3.org/2004/02/skos/core#prefLabel",
-               "http://www.w3.org/2004/02/skos/core#altLabel"}
+UNSUPPORTED = {
+    RDF + "type",
+    RDFS + "label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2004/02/skos/core#altLabel",
+}
 
 MAX_PROBLEMS = 200
 SEPARATOR = "|"
@@ -78,6 +92,7 @@ def mapping_path(root: Path | None = None) -> Path:
 
 
 # ============================================================== problems
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -118,6 +133,7 @@ class CellError(ValueError):
 
 
 # ============================================================ the mapping
+
 
 @dataclass(frozen=True)
 class Column:
@@ -164,18 +180,36 @@ def load_mapping(root: Path | None = None) -> dict[str, Kind]:
             prop = c.get("property")
             inverse = bool(prop and prop.startswith("^"))
             columns[c["name"]] = Column(
-                c["name"], c.get("type", "id"), expand(prop.lstrip("^")) if prop else None, inverse,
-                tuple(expand(x) for x in c.get("class", ())), c.get("place"), c.get("many", False),
-                c.get("required", False))
+                c["name"],
+                c.get("type", "id"),
+                expand(prop.lstrip("^")) if prop else None,
+                inverse,
+                tuple(expand(x) for x in c.get("class", ())),
+                c.get("place"),
+                c.get("many", False),
+                c.get("required", False),
+            )
         ties = {}
         for tie, t in k.get("ties", {}).items():
-            spec_t = {"name": tie, "property": expand(t["property"]), "from": tuple(expand(x) for x in t["from"]),
-                      "to": tuple(expand(x) for x in t["to"]), "place": t.get("place")}
+            spec_t = {
+                "name": tie,
+                "property": expand(t["property"]),
+                "from": tuple(expand(x) for x in t["from"]),
+                "to": tuple(expand(x) for x in t["to"]),
+                "place": t.get("place"),
+            }
             for alias in [tie, *t.get("aliases", ())]:
                 ties[_key(alias)] = spec_t
-        kinds[name] = Kind(name, k["order"], columns, k.get("description", ""), k.get("iri"),
-                           expand(k["class"]) if "class" in k else None,
-                           {_key(a): expand(c) for a, c in k.get("classes", {}).items()}, ties)
+        kinds[name] = Kind(
+            name,
+            k["order"],
+            columns,
+            k.get("description", ""),
+            k.get("iri"),
+            expand(k["class"]) if "class" in k else None,
+            {_key(a): expand(c) for a, c in k.get("classes", {}).items()},
+            ties,
+        )
     return kinds
 
 
@@ -192,6 +226,7 @@ def slug(text: str) -> str:
 
 
 # ====================================================== reading the files
+
 
 @dataclass
 class Table:
@@ -215,23 +250,32 @@ def decode(path: Path) -> str:
     except OSError as e:
         raise ImportFailed([Problem(str(path), None, None, None, f"cannot read file: {e.strerror or e}")]) from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFailed([Problem(path.name, None, None, None,
-                                    "the file is UTF-16, not UTF-8: save it as CSV UTF-8")])
+        raise ImportFailed(
+            [Problem(path.name, None, None, None, "the file is UTF-16, not UTF-8: save it as CSV UTF-8")]
+        )
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
+        line = data[: e.start].count(b"\n") + 1
         try:
             data.decode("cp1252")
             guess = "looks like Latin-1/cp1252"
         except UnicodeDecodeError:
             guess = "encoding unknown"
-        raise ImportFailed([Problem(path.name, None, None, None,
-                                    f"the file is not UTF-8 ({guess}; first bad byte on line {line}): "
-                                    f"save it as UTF-8 (\"CSV UTF-8\" in Excel, \"Unicode (UTF-8)\" in LibreOffice)")]
-                           ) from None
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    None,
+                    f"the file is not UTF-8 ({guess}; first bad byte on line {line}): "
+                    f'save it as UTF-8 ("CSV UTF-8" in Excel, "Unicode (UTF-8)" in LibreOffice)',
+                )
+            ]
+        ) from None
     if "\x00" in text:
         raise ImportFailed([Problem(path.name, None, None, None, "not a text file (it holds NUL bytes)")])
     return text
@@ -279,9 +323,18 @@ def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
     kind = _kind_of(path, header, kinds)
     if kind is None:
         names = ", ".join(f"{k}.csv" for k in sorted(kinds, key=lambda k: kinds[k].order))
-        raise ImportFailed([Problem(name, 1, None, None,
-                                    f"cannot tell what the file holds: name it after its kind ({names}) "
-                                    f"and give it the header of its template")])
+        raise ImportFailed(
+            [
+                Problem(
+                    name,
+                    1,
+                    None,
+                    None,
+                    f"cannot tell what the file holds: name it after its kind ({names}) "
+                    f"and give it the header of its template",
+                )
+            ]
+        )
     problems = []
     seen = set()
     for raw, col in zip(records[0], header):
@@ -291,23 +344,37 @@ def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
         if col not in kind.columns:
             close = difflib.get_close_matches(col, kind.columns, n=1)
             hint = f"did you mean {close[0]}? " if close else ""
-            problems.append(Problem(name, 1, raw or "(empty)", None,
-                                    f"unknown column for {kind.name}: {hint}the columns are "
-                                    f"{', '.join(kind.columns)}"))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    raw or "(empty)",
+                    None,
+                    f"unknown column for {kind.name}: {hint}the columns are {', '.join(kind.columns)}",
+                )
+            )
     for col in kind.required:
         if col not in header:
-            problems.append(Problem(name, 1, col, None, f"missing column: {kind.name} files need "
-                                                        f"{', '.join(kind.required)}"))
+            problems.append(
+                Problem(name, 1, col, None, f"missing column: {kind.name} files need {', '.join(kind.required)}")
+            )
     if problems:
         raise ImportFailed(problems)
     rows = []
     for number, record in enumerate(records[1:], start=2):
         if not any(c.strip() for c in record):
             continue
-        if len(record) > len(header) and any(c.strip() for c in record[len(header):]):
-            problems.append(Problem(name, number, None, None,
-                                    f"the row has {len(record)} cells, the header {len(header)} "
-                                    f"(a separator inside a cell must be quoted)"))
+        if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    None,
+                    None,
+                    f"the row has {len(record)} cells, the header {len(header)} "
+                    f"(a separator inside a cell must be quoted)",
+                )
+            )
             continue
         cells = {col: (record[i] if i < len(record) else "") for i, col in enumerate(header)}
         rows.append((number, cells))
@@ -327,8 +394,9 @@ def clean(cell: str) -> str:
     """The cell without surrounding spaces; a formula refused."""
     text = cell.strip()
     if _FORMULA.match(text) or _FORMULA.match(cell):
-        raise CellError("starts with = + - or @: a spreadsheet formula (or text that would run as one); "
-                        "type the value itself")
+        raise CellError(
+            "starts with = + - or @: a spreadsheet formula (or text that would run as one); type the value itself"
+        )
     if _CONTROL.search(text):
         raise CellError("holds a control character")
     return text
@@ -336,16 +404,19 @@ def clean(cell: str) -> str:
 
 _QUALIFIERS = [
     ("lower-bound", r"(?:plus\s+de|au\s+moins|sup[ée]rieur\s+[àa]|more\s+than|over|above|at\s+least|>=?|≥)"),
-    ("approximate", r"(?:pr[èe]s\s+de|environ|env\.|approximativement|autour\s+de|quelque|estim[ée]e?s?\s+[àa]"
-                    r"|about|around|approximately|approx\.?|roughly|nearly|some|~|≈|ca\.)"),
+    (
+        "approximate",
+        r"(?:pr[èe]s\s+de|environ|env\.|approximativement|autour\s+de|quelque|estim[ée]e?s?\s+[àa]"
+        r"|about|around|approximately|approx\.?|roughly|nearly|some|~|≈|ca\.)",
+    ),
 ]
 _QUALIFIER_RE = [(q, re.compile(r"^" + p + r"\s*", re.IGNORECASE)) for q, p in _QUALIFIERS]
 _SUFFIXES = [  # (pattern, multiplier, unit, currency)
     (r"%", 1, "%", None),
-    (r"(?:m€|m\s*eur|millions?\s+d['’]\s*euros|millions?\s+(?:of\s+)?euros|meur)", 10 ** 6, None, "EUR"),
-    (r"(?:k€|k\s*eur|milliers?\s+d['’]\s*euros|keur)", 10 ** 3, None, "EUR"),
+    (r"(?:m€|m\s*eur|millions?\s+d['’]\s*euros|millions?\s+(?:of\s+)?euros|meur)", 10**6, None, "EUR"),
+    (r"(?:k€|k\s*eur|milliers?\s+d['’]\s*euros|keur)", 10**3, None, "EUR"),
     (r"(?:€|eur|euros?)", 1, None, "EUR"),
-    (r"(?:millions?)", 10 ** 6, None, None),
+    (r"(?:millions?)", 10**6, None, None),
 ]
 _SUFFIX_RE = [(re.compile(r"\s*" + p + r"$", re.IGNORECASE), m, u, c) for p, m, u, c in _SUFFIXES]
 
@@ -366,13 +437,13 @@ def parse_quantity(text: str) -> Quantity:
     for q, rx in _QUALIFIER_RE:
         m = rx.match(t)
         if m:
-            qualifier, t = q, t[m.end():]
+            qualifier, t = q, t[m.end() :]
             break
     multiplier, unit, currency = 1, None, None
     for rx, m_, u, c in _SUFFIX_RE:
         m = rx.search(t)
         if m and m.start() > 0:
-            multiplier, unit, currency, t = m_, u, c, t[:m.start()]
+            multiplier, unit, currency, t = m_, u, c, t[: m.start()]
             break
     value = _number(t.strip(), text)
     return Quantity((value * multiplier).normalize() if multiplier != 1 else value, qualifier, unit, currency)
@@ -381,36 +452,74 @@ def parse_quantity(text: str) -> Quantity:
 def _number(t: str, original: str) -> Decimal:
     def d(s: str) -> Decimal:
         return Decimal(s)
-    if re.fullmatch(r"\d{1,3}(?: \d{3})+(?:,\d+)?", t):        # 1 250 / 17 000 / 1 250,5
+
+    if re.fullmatch(r"\d{1,3}(?: \d{3})+(?:,\d+)?", t):  # 1 250 / 17 000 / 1 250,5
         return d(t.replace(" ", "").replace(",", "."))
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?", t):    # 1.250.000 / 1.250.000,5
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?", t):  # 1.250.000 / 1.250.000,5
         return d(t.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?", t):    # 1,250,000 / 1,250,000.5
+    if re.fullmatch(r"\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?", t):  # 1,250,000 / 1,250,000.5
         return d(t.replace(",", ""))
-    if re.fullmatch(r"\d{1,3}\.\d{3},\d+", t):                  # 1.250,5
+    if re.fullmatch(r"\d{1,3}\.\d{3},\d+", t):  # 1.250,5
         return d(t.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d{1,3},\d{3}\.\d+", t):                  # 1,250.5
+    if re.fullmatch(r"\d{1,3},\d{3}\.\d+", t):  # 1,250.5
         return d(t.replace(",", ""))
     m = re.fullmatch(r"(\d+)([.,])(\d+)", t)
     if m:
         whole, sep, frac = m.groups()
         if len(frac) == 3 and len(whole) <= 3 and whole != "0":
-            raise CellError(f"ambiguous number: {whole}{sep}{frac} is {whole}{frac} in one convention and "
-                            f"{whole}.{frac} in another; write {whole}{frac} (or {whole} {frac}) or "
-                            f"{whole},{frac.rstrip('0') or '0'}")
+            raise CellError(
+                f"ambiguous number: {whole}{sep}{frac} is {whole}{frac} in one convention and "
+                f"{whole}.{frac} in another; write {whole}{frac} (or {whole} {frac}) or "
+                f"{whole},{frac.rstrip('0') or '0'}"
+            )
         return d(f"{whole}.{frac}")
     if re.fullmatch(r"\d+", t):
         return d(t)
-    raise CellError("not a number: write it as 1250, 1 250, 1,5 or with \"plus de\" / \"près de\" before it")
+    raise CellError('not a number: write it as 1250, 1 250, 1,5 or with "plus de" / "près de" before it')
 
 
 _MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-    "janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
-    "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "janv": 1,
+    "fevr": 2,
+    "fev": 2,
+    "avr": 4,
+    "juil": 7,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
 }
 
 
@@ -433,8 +542,9 @@ def parse_date(text: str) -> ox.Literal:
         name, d, y = m.groups()
         mo = _MONTHS.get(name)
     elif re.fullmatch(r"([a-z]+) (\d{4})", plain) or re.fullmatch(r"\d{1,2}[/.\-]\d{4}|\d{4}-\d{1,2}", t):
-        raise CellError("a month without its day: give the full date (5 février 2019, 2019-02-05) "
-                        "or the year alone (2019)")
+        raise CellError(
+            "a month without its day: give the full date (5 février 2019, 2019-02-05) or the year alone (2019)"
+        )
     elif re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ].*", t):
         raise CellError("a date and time: give the date alone (2019-02-05)")
     if y is None or mo is None:
@@ -466,6 +576,7 @@ def parse_language(text: str) -> str:
 
 # =========================================================== the graph
 
+
 @dataclass
 class Index:
     """What the importer needs to know of the existing graph, read once: every
@@ -489,8 +600,10 @@ class Index:
         ix = cls(store)
         direct: dict[str, set[str]] = defaultdict(set)
         obs: dict[str, dict[str, str]] = defaultdict(dict)
-        obs_props = {CKG + p: p for p in ("observedEntity", "measure", "memberCategory", "referenceDate",
-                                          "referenceYear", "dateNotStated")}
+        obs_props = {
+            CKG + p: p
+            for p in ("observedEntity", "measure", "memberCategory", "referenceDate", "referenceYear", "dateNotStated")
+        }
         for q in store.quads_for_pattern(None, None, None, None):
             s, p, o = q.subject, q.predicate.value, q.object
             if not isinstance(s, ox.NamedNode):
@@ -529,6 +642,7 @@ class Index:
                     seen.add(sup)
                     closure(sup, seen)
             return seen
+
         for c in list(direct):
             ix.supers[c] = closure(c, {c})
         return ix
@@ -549,7 +663,7 @@ class Index:
     def where(self, iri: str) -> str:
         g = self.graphs.get(iri, "")
         if g.startswith(project.GRAPH_NS):
-            return g[len(project.GRAPH_NS):] + ".ttl"
+            return g[len(project.GRAPH_NS) :] + ".ttl"
         return g or "the graph"
 
 
@@ -559,6 +673,7 @@ def _obs_key(props: dict[str, str]) -> tuple:
 
 
 # ============================================================= the rows
+
 
 @dataclass
 class RowOut:
@@ -592,11 +707,11 @@ class Importer:
         self.new_node_labels: dict[str, dict[str, str]] = defaultdict(dict)
         self.new_by: dict[str, tuple[str, int]] = {}
         self.new_places: dict[str, Any] = {}
-        self.new_sources: dict[str, str] = {}      # iri -> language
+        self.new_sources: dict[str, str] = {}  # iri -> language
         self.new_urls: dict[str, str] = {}
         self.added: dict[tuple[str, str, str], tuple[str, int]] = {}
         self.seeds: dict[str, str] | None = None
-        self.current: tuple[RowOut, str, str] | None = None   # the cell being read
+        self.current: tuple[RowOut, str, str] | None = None  # the cell being read
         self.place_origin: dict[str, tuple[RowOut, str, str] | None] = {}
 
     # ---------------------------------------------------------------- problems
@@ -656,14 +771,20 @@ class Importer:
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            raise CellError("ambiguous: " + ", ".join(f"{project.shorten(c)} ({self._type_name(c)})"
-                                                      for c in candidates) + "; give the CURIE")
+            raise CellError(
+                "ambiguous: "
+                + ", ".join(f"{project.shorten(c)} ({self._type_name(c)})" for c in candidates)
+                + "; give the CURIE"
+            )
         if place:
             return self.resolve_place(t, place)
         close = sorted(self.ix.folded.get(t.casefold(), set()))
         if close:
-            raise CellError("no node with this exact label; did you mean "
-                            + ", ".join(f"{project.shorten(c)} \"{self.label(c)}\"" for c in close) + "?")
+            raise CellError(
+                "no node with this exact label; did you mean "
+                + ", ".join(f'{project.shorten(c)} "{self.label(c)}"' for c in close)
+                + "?"
+            )
         labels = difflib.get_close_matches(t, list(self.ix.labels) + list(self.new_labels), n=3, cutoff=0.8)
         hint = (" (close labels: " + ", ".join(f'"{x}"' for x in labels) + ")") if labels else ""
         raise CellError(f"unknown reference: no node with this IRI, CURIE, id or English/French label{hint}")
@@ -682,15 +803,19 @@ class Importer:
             except CellError:
                 try:
                     import pycountry
+
                     country = pycountry.countries.lookup(country).alpha_2
                 except (ImportError, LookupError):
-                    raise CellError(f"unknown country {_show(country)}: write the place as \"City, FR\" "
-                                    f"(ISO 3166 code) or \"City, France\"") from None
+                    raise CellError(
+                        f'unknown country {_show(country)}: write the place as "City, FR" '
+                        f'(ISO 3166 code) or "City, France"'
+                    ) from None
         try:
             from . import places
         except ImportError:
-            raise CellError(f"no {kind} named {_show(text)} in the graph (the reference data, "
-                            f"clusterkg.places, is not installed)") from None
+            raise CellError(
+                f"no {kind} named {_show(text)} in the graph (the reference data, clusterkg.places, is not installed)"
+            ) from None
         try:
             p = places.resolve(name, country=country, kind=kind)
         except places.PlaceError as e:
@@ -708,12 +833,15 @@ class Importer:
         if self.ix.exists(p.iri) or p.iri in self.new_places:
             return p.iri
         from . import places
+
         for q in places.lineage([p]):
             if self.ix.exists(q.iri) or q.iri in self.new_places:
                 continue
             self.new_places[q.iri] = q
             self.place_origin[q.iri] = self.current
-            cls = {"country": "Country", "region": "Region", "department": "Region", "city": "City"}.get(q.kind, "Place")
+            cls = {"country": "Country", "region": "Region", "department": "Region", "city": "City"}.get(
+                q.kind, "Place"
+            )
             self.new_types[q.iri].add(CKG + cls)
             for lang, lab in (("en", q.label_en), ("fr", q.label_fr)):
                 if lab:
@@ -728,16 +856,20 @@ class Importer:
         if re.match(r"^https?://", t) and not t.startswith(CK):
             iri = self.new_urls.get(t) or self.ix.urls.get(t)
             if iri is None:
-                raise CellError("no source document with this URL: add it to sources.csv "
-                                "(id, label_en, label_fr, title, url, publisher, consulted, language)")
+                raise CellError(
+                    "no source document with this URL: add it to sources.csv "
+                    "(id, label_en, label_fr, title, url, publisher, consulted, language)"
+                )
         elif re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) and self.exists(CK + "src-" + t):
             iri = CK + "src-" + t  # the id of a row of sources.csv
         else:
             try:
                 iri = self.resolve(t, (CKG + "SourceDocument",))
             except CellError as e:
-                raise CellError(f"{e} (a source is the id of a row of sources.csv, a source "
-                                f"document's CURIE such as ck:src-cap-digital, its label or its URL)") from None
+                raise CellError(
+                    f"{e} (a source is the id of a row of sources.csv, a source "
+                    f"document's CURIE such as ck:src-cap-digital, its label or its URL)"
+                ) from None
         r.source = iri
         r.quote_lang = self.new_sources.get(iri) or self.ix.languages.get(iri) or "fr"
         if not hasattr(self, "_with_url"):
@@ -756,8 +888,10 @@ class Importer:
                     self.seeds[p.stem] = _SPACES.sub(" ", p.read_text(encoding="utf-8"))
         seed = self.seeds.get(ident)
         if seed is not None and _SPACES.sub(" ", quote).strip() not in seed:
-            raise CellError(f"this phrase does not occur in the text of {project.shorten(r.source)}: "
-                            f"copy it exactly (apostrophes and accents included)")
+            raise CellError(
+                f"this phrase does not occur in the text of {project.shorten(r.source)}: "
+                f"copy it exactly (apostrophes and accents included)"
+            )
 
     # ---------------------------------------------------------------- rows
     def run(self, tables: Sequence[Table]) -> None:
@@ -768,8 +902,9 @@ class Importer:
                 r = RowOut(table.name, number, cells=cells)
                 if key in seen_rows:
                     f, n = seen_rows[key]
-                    self.problem(r, None, None, f"duplicate row: the same as row {n}"
-                                 + (f" of {f}" if f != table.name else ""))
+                    self.problem(
+                        r, None, None, f"duplicate row: the same as row {n}" + (f" of {f}" if f != table.name else "")
+                    )
                     continue
                 seen_rows[key] = (table.name, number)
                 before = len(self.problems)
@@ -849,19 +984,37 @@ class Importer:
             return
         if iri in self.new_by:
             f, n = self.new_by[iri]
-            self.problem(r, "id", ids[0], f"{project.shorten(iri)} is already made by row {n}"
-                         + (f" of {f}" if f != r.file else ""))
+            self.problem(
+                r,
+                "id",
+                ids[0],
+                f"{project.shorten(iri)} is already made by row {n}" + (f" of {f}" if f != r.file else ""),
+            )
             return
         if self.ix.exists(iri):
-            self.problem(r, "id", ids[0], f"{project.shorten(iri)} already exists in {self.ix.where(iri)}: "
-                                          f"the row duplicates existing data (choose another id, or leave it out)")
+            self.problem(
+                r,
+                "id",
+                ids[0],
+                f"{project.shorten(iri)} already exists in {self.ix.where(iri)}: "
+                f"the row duplicates existing data (choose another id, or leave it out)",
+            )
             return
         for lang, text in labels.items():
-            same = [n for n in sorted(self.ix.labels.get(text, ())) if cls in self.ix.classes_of(n)
-                    or self.ix.types.get(n, set()) & self.ix.supers.get(cls, {cls}) - {OWL + "Thing"}]
+            same = [
+                n
+                for n in sorted(self.ix.labels.get(text, ()))
+                if cls in self.ix.classes_of(n)
+                or self.ix.types.get(n, set()) & self.ix.supers.get(cls, {cls}) - {OWL + "Thing"}
+            ]
             if same:
-                self.problem(r, f"label_{lang}", text, f"{project.shorten(same[0])} in {self.ix.where(same[0])} "
-                                                      f"already has this label: the row duplicates existing data")
+                self.problem(
+                    r,
+                    f"label_{lang}",
+                    text,
+                    f"{project.shorten(same[0])} in {self.ix.where(same[0])} "
+                    f"already has this label: the row duplicates existing data",
+                )
         r.add(iri, RDF + "type", cls, "kind")
         for lang, text in labels.items():
             r.add(iri, RDFS + "label", ox.Literal(text, language=lang), f"label_{lang}")
@@ -916,8 +1069,13 @@ class Importer:
 
     def tie_triple(self, r: RowOut, s: str, p: str, o: str, column: str) -> None:
         if (s, p, o) in self.ix.triples:
-            self.problem(r, column, None, f"{project.shorten(s)} {project.shorten(p)} {project.shorten(o)} "
-                                          f"is already in {self.ix.where(s)}: the row duplicates existing data")
+            self.problem(
+                r,
+                column,
+                None,
+                f"{project.shorten(s)} {project.shorten(p)} {project.shorten(o)} "
+                f"is already in {self.ix.where(s)}: the row duplicates existing data",
+            )
             return
         r.add(s, p, o, column)
 
@@ -955,8 +1113,9 @@ class Importer:
         qualifier = q.qualifier
         if qualifiers:
             if qualifier and qualifiers[0] != qualifier:
-                self.problem(r, "qualifier", self.cell(r, "qualifier"),
-                             f"contradicts the value, which says {qualifier}")
+                self.problem(
+                    r, "qualifier", self.cell(r, "qualifier"), f"contradicts the value, which says {qualifier}"
+                )
                 return
             qualifier = qualifiers[0]
         unit = units[0] if units else q.unit
@@ -977,9 +1136,13 @@ class Importer:
         else:
             cls = CKG + "CountObservation"
             if q.value != q.value.to_integral_value():
-                self.problem(r, "value", self.cell(r, "value"),
-                             f"a count must be a whole number (read as {q.value}); for a share give the unit %, "
-                             f"for an amount its currency")
+                self.problem(
+                    r,
+                    "value",
+                    self.cell(r, "value"),
+                    f"a count must be a whole number (read as {q.value}); for a share give the unit %, "
+                    f"for an amount its currency",
+                )
                 return
         literal = _decimal_literal(q.value)
         if cls == CKG + "PercentageObservation" and not (0 <= q.value <= 100):
@@ -991,24 +1154,38 @@ class Importer:
         key = (e, m, c, w.value if w is not None else "")
         existing = self.ix.observations.get(key)
         if existing:
-            self.problem(r, None, None, f"{project.shorten(existing)} in {self.ix.where(existing)} already gives "
-                                        f"this figure ({self.label(e)}, {self.label(m)}"
-                                        + (f", {self.label(c)}" if c else "") + (f", {w.value}" if w is not None else
-                                                                                  ", date not stated")
-                                        + "): the row duplicates existing data")
+            self.problem(
+                r,
+                None,
+                None,
+                f"{project.shorten(existing)} in {self.ix.where(existing)} already gives "
+                f"this figure ({self.label(e)}, {self.label(m)}"
+                + (f", {self.label(c)}" if c else "")
+                + (f", {w.value}" if w is not None else ", date not stated")
+                + "): the row duplicates existing data",
+            )
             return
         if ids:
             local = ids[0]
         else:
-            parts = [e.rsplit("/", 1)[-1], m.rsplit("/", 1)[-1]] + ([c.rsplit("/", 1)[-1]] if c else []) + (
-                [w.value] if w is not None else [])
+            parts = (
+                [e.rsplit("/", 1)[-1], m.rsplit("/", 1)[-1]]
+                + ([c.rsplit("/", 1)[-1]] if c else [])
+                + ([w.value] if w is not None else [])
+            )
             local = slug("-".join(parts))
         iri = expand(kind.iri.format(id=local))
         r.node = iri
         if iri in self.new_by:
             f, n = self.new_by[iri]
-            self.problem(r, None, None, f"the same figure as row {n}" + (f" of {f}" if f != r.file else "")
-                         + f" ({project.shorten(iri)}): give each figure once, or an id to tell them apart")
+            self.problem(
+                r,
+                None,
+                None,
+                f"the same figure as row {n}"
+                + (f" of {f}" if f != r.file else "")
+                + f" ({project.shorten(iri)}): give each figure once, or an id to tell them apart",
+            )
             return
         if self.ix.exists(iri):
             self.problem(r, "id", local, f"{project.shorten(iri)} already exists in {self.ix.where(iri)}")
@@ -1047,12 +1224,20 @@ class Importer:
     def agreement(self, r: RowOut, iri: str, cls: str) -> None:
         signatories = [o for s, p, o, _ in r.triples if p == CKG + "signatory"]
         if len([x for x in self.cell(r, "signatories").split(SEPARATOR) if x.strip()]) < 2:
-            self.problem(r, "signatories", self.cell(r, "signatories"),
-                         "an agreement needs at least two signatories, separated by |")
+            self.problem(
+                r,
+                "signatories",
+                self.cell(r, "signatories"),
+                "an agreement needs at least two signatories, separated by |",
+            )
         if cls == CKG + "SisterCityAgreement" and len(signatories) == 2 and signatories[0] != signatories[1]:
             if all(CKG + "City" in self.classes_of(s) for s in signatories):
                 a, b = sorted(signatories)
-                if (a, CKG + "twinnedWith", b) not in self.ix.triples and (b, CKG + "twinnedWith", a) not in self.ix.triples:
+                if (a, CKG + "twinnedWith", b) not in self.ix.triples and (
+                    b,
+                    CKG + "twinnedWith",
+                    a,
+                ) not in self.ix.triples:
                     r.add(a, CKG + "twinnedWith", b, "signatories")
 
     # ---------------------------------------------------------------- commit
@@ -1069,8 +1254,13 @@ class Importer:
             key = (s, p, o if isinstance(o, str) else str(o))
             if isinstance(o, str) and p != RDF + "type" and key in self.added:
                 f, n = self.added[key]
-                self.problem(r, column, None, f"{project.shorten(s)} {project.shorten(p)} {project.shorten(o)} "
-                                              f"is already added by row {n}" + (f" of {f}" if f != r.file else ""))
+                self.problem(
+                    r,
+                    column,
+                    None,
+                    f"{project.shorten(s)} {project.shorten(p)} {project.shorten(o)} "
+                    f"is already added by row {n}" + (f" of {f}" if f != r.file else ""),
+                )
                 return
         for s, p, o, column in r.triples:
             self.added[(s, p, o if isinstance(o, str) else str(o))] = (r.file, r.row)
@@ -1089,21 +1279,36 @@ class Importer:
         self.out.append(r)
 
 
-_QUALIFIER_NAMES = {_key(k): v for k, v in {
-    "exact": "exact", "exactement": "exact", "ckv:exact": "exact",
-    "lower-bound": "lower-bound", "lower bound": "lower-bound", "plus de": "lower-bound", "more than": "lower-bound",
-    "ckv:lower-bound": "lower-bound", "au moins": "lower-bound", "at least": "lower-bound",
-    "approximate": "approximate", "approximately": "approximate", "près de": "approximate",
-    "environ": "approximate", "about": "approximate", "ckv:approximate": "approximate",
-}.items()}
+_QUALIFIER_NAMES = {
+    _key(k): v
+    for k, v in {
+        "exact": "exact",
+        "exactement": "exact",
+        "ckv:exact": "exact",
+        "lower-bound": "lower-bound",
+        "lower bound": "lower-bound",
+        "plus de": "lower-bound",
+        "more than": "lower-bound",
+        "ckv:lower-bound": "lower-bound",
+        "au moins": "lower-bound",
+        "at least": "lower-bound",
+        "approximate": "approximate",
+        "approximately": "approximate",
+        "près de": "approximate",
+        "environ": "approximate",
+        "about": "approximate",
+        "ckv:approximate": "approximate",
+    }.items()
+}
 
 
 def _choice(text: str, choices: dict, what: str, values: bool = False):
     k = _key(text)
     if k in choices:
         return choices[k]
-    names = sorted({c for c in choices if "_" not in c or not values} if not values
-                   else {v["name"] for v in choices.values()})
+    names = sorted(
+        {c for c in choices if "_" not in c or not values} if not values else {v["name"] for v in choices.values()}
+    )
     raise CellError(f"unknown {what}: one of {', '.join(n.replace('_', '-') for n in names)}")
 
 
@@ -1132,6 +1337,7 @@ def _currency(text: str) -> str:
     t = {"€": "EUR", "$": "USD", "£": "GBP"}.get(text.strip(), text.strip().upper())
     try:
         import pycountry
+
         if pycountry.currencies.get(alpha_3=t) is None:
             raise CellError("not an ISO 4217 currency code (EUR, USD…)")
     except ImportError:
@@ -1148,6 +1354,7 @@ def _decimal_literal(value: Decimal) -> ox.Literal:
 
 
 # ============================================================ Turtle out
+
 
 @functools.lru_cache(maxsize=1 << 16)
 def _curie(iri: str) -> str:
@@ -1176,9 +1383,15 @@ _ORDER = {RDF + "type": 0, RDFS + "label": 1}
 
 
 def _block(subject: str, pairs: list[tuple[str, Any]], prefixes: dict[str, str]) -> str:
-    pairs = sorted(set((p, o if isinstance(o, str) else o) for p, o in pairs),
-                   key=lambda po: (_ORDER.get(po[0], 2), _curie(po[0]),
-                                   getattr(po[1], "language", None) != "en", _term(po[1], prefixes)))
+    pairs = sorted(
+        set((p, o if isinstance(o, str) else o) for p, o in pairs),
+        key=lambda po: (
+            _ORDER.get(po[0], 2),
+            _curie(po[0]),
+            getattr(po[1], "language", None) != "en",
+            _term(po[1], prefixes),
+        ),
+    )
     lines = []
     grouped: dict[str, list[str]] = {}
     for p, o in pairs:
@@ -1212,14 +1425,16 @@ def to_turtle(imp: Importer, header: str) -> str:
             used_support.add(iri)
             statements = " ,\n        ".join(
                 f"[ rdf:subject {_term(s, prefixes)} ; rdf:predicate {_term(p, prefixes)} ; "
-                f"rdf:object {_term(o, prefixes)} ]" for s, p, o in sorted(
-                    backed, key=lambda t: (t[0], _curie(t[1]), _term(t[2], prefixes))))
+                f"rdf:object {_term(o, prefixes)} ]"
+                for s, p, o in sorted(backed, key=lambda t: (t[0], _curie(t[1]), _term(t[2], prefixes)))
+            )
             chunk.append(
                 f"{_term(iri, prefixes)} a ckg:Support ;\n"
                 f"    ckg:supportStatus ckv:{r.status} ;\n"
                 f"    prov:wasQuotedFrom {_term(r.source, prefixes)} ;\n"
                 f"    ckg:quote {_term(ox.Literal(r.quote or '', language=r.quote_lang), prefixes)} ;\n"
-                f"    ckg:supports {statements} .")
+                f"    ckg:supports {statements} ."
+            )
         parts.append("\n".join(chunk))
     body = "\n\n".join(parts) + "\n"
     used = set(re.findall(r"(?<![\w<\"/#:.-])([a-z][a-z0-9]*):[A-Za-z_]", body))
@@ -1232,6 +1447,7 @@ def _local(iri: str) -> str:
 
 
 # ============================================================ the command
+
 
 @dataclass
 class Outcome:
@@ -1252,12 +1468,19 @@ class Outcome:
         return f"{self.rows} rows, {self.triples} triples" + (f" ({kinds})" if kinds else "")
 
 
-def import_files(files: Sequence[Path | str], *, into: Path | str | None = None, dry_run: bool = False,
-                 root: Path | None = None, engine: str | None = None) -> Outcome:
+def import_files(
+    files: Sequence[Path | str],
+    *,
+    into: Path | str | None = None,
+    dry_run: bool = False,
+    root: Path | None = None,
+    engine: str | None = None,
+) -> Outcome:
     """Read ``files``, map their rows, validate the whole graph with them, and (unless
     ``dry_run``) write them to ``into`` (default ``data/imported.ttl``) in one rename.
     Raises :class:`ImportFailed` with every problem found; then nothing is written."""
     from . import validate
+
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
     root = Path(root or project.ROOT)
@@ -1273,8 +1496,9 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
     if problems:
         raise ImportFailed(problems)
     if not any(t.rows for t in tables):
-        raise ImportFailed([Problem(", ".join(Path(f).name for f in files) or "(no file)", None, None, None,
-                                    "no rows to import")])
+        raise ImportFailed(
+            [Problem(", ".join(Path(f).name for f in files) or "(no file)", None, None, None, "no rows to import")]
+        )
     try:
         loaded = validate.load((), root)
     except graph.LoadError as e:
@@ -1290,25 +1514,31 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
     if imp.problems:
         raise ImportFailed(sorted(imp.problems, key=lambda p: (p.file, p.row or 0)))
     names = ", ".join(t.name for t in sorted(tables, key=lambda t: t.kind.order))
-    header = (f"# Imported with `clusterkg import` from {names}.\n"
-              f"# Each block names the file and row it comes from; each row's source and phrase\n"
-              f"# back the triples of the row (ckg:Support).\n\n")
+    header = (
+        f"# Imported with `clusterkg import` from {names}.\n"
+        f"# Each block names the file and row it comes from; each row's source and phrase\n"
+        f"# back the triples of the row (ckg:Support).\n\n"
+    )
     text = to_turtle(imp, header)
     if imp.new_places:
         from . import places
+
         new = list(imp.new_places.values())
         packages = {ref.package for q in new for ref in q.references}
         text += "\n" + places.turtle(
-            new, header="Places the rows name, from the reference data (clusterkg.places)",
-            sources=not all(ix.exists(CK + "src-" + package) for package in packages))
+            new,
+            header="Places the rows name, from the reference data (clusterkg.places)",
+            sources=not all(ix.exists(CK + "src-" + package) for package in packages),
+        )
     seconds["map"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     into_graph = ox.NamedNode(graph.graph_iri(into, root))
     before = len(store)
     try:
-        store.load(input=text.encode(), format=ox.RdfFormat.TURTLE, base_iri=into.resolve().as_uri(),
-                   to_graph=into_graph)
+        store.load(
+            input=text.encode(), format=ox.RdfFormat.TURTLE, base_iri=into.resolve().as_uri(), to_graph=into_graph
+        )
     except SyntaxError as e:  # a bug of this module, not of the rows
         raise ImportFailed([Problem(into.name, None, None, None, f"internal error, Turtle not valid: {e}")]) from None
     added = len(store) - before
@@ -1326,15 +1556,21 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
         before_keys = {r.key for r in validate.validate_store(validate.load((), root).store, **options).violations}
         added_violations = [r for r in report.violations if r.key not in before_keys]
         if added_violations:
-            raise ImportFailed(_findings(added_violations, origins, imp, into,
-                                         _place_owners(imp, store, into_graph)), EXIT_VIOLATIONS)
-        warnings.append(f"the graph already had {len(before_keys)} violation{'s' if len(before_keys) != 1 else ''} "
-                        f"before these rows (clusterkg validate lists them); the rows add none")
+            raise ImportFailed(
+                _findings(added_violations, origins, imp, into, _place_owners(imp, store, into_graph)), EXIT_VIOLATIONS
+            )
+        warnings.append(
+            f"the graph already had {len(before_keys)} violation{'s' if len(before_keys) != 1 else ''} "
+            f"before these rows (clusterkg validate lists them); the rows add none"
+        )
     new_nodes = {n for n in origins if not ix.exists(n)}
     violations = set(report.violations)
-    warnings += [f"{project.shorten(r.focus)}: "
-                 + _english(r.messages, root).replace("{$this}", _name(imp, r.focus)).replace(r.focus, _name(imp, r.focus))
-                 for r in report.results if r.focus in new_nodes and r not in violations]
+    warnings += [
+        f"{project.shorten(r.focus)}: "
+        + _english(r.messages, root).replace("{$this}", _name(imp, r.focus)).replace(r.focus, _name(imp, r.focus))
+        for r in report.results
+        if r.focus in new_nodes and r not in violations
+    ]
     written = False
     if not dry_run:
         old = into.read_text(encoding="utf-8") if into.exists() else ""
@@ -1346,8 +1582,17 @@ def import_files(files: Sequence[Path | str], *, into: Path | str | None = None,
             if p == RDF + "type" and s == r.node:
                 nodes[o] += 1
     seconds["total"] = time.perf_counter() - t0
-    return Outcome(into, text, added, sum(len(t.rows) for t in tables), nodes, sorted(imp.new_places), written,
-                   sorted(warnings), seconds)
+    return Outcome(
+        into,
+        text,
+        added,
+        sum(len(t.rows) for t in tables),
+        nodes,
+        sorted(imp.new_places),
+        written,
+        sorted(warnings),
+        seconds,
+    )
 
 
 def _english(messages: Iterable[str], root: Path | None = None) -> str:
@@ -1399,8 +1644,14 @@ def _place_owners(imp: "Importer", store: ox.Store, graph_name: ox.NamedNode) ->
     for _ in range(2):
         for q in store.quads_for_pattern(None, None, None, graph_name):
             s, o = q.subject.value, q.object
-            if s in owners and isinstance(o, ox.NamedNode) and o.value not in owners and o.value.startswith(CK) \
-                    and q.predicate.value != CKG + "country" and not imp.ix.exists(o.value):
+            if (
+                s in owners
+                and isinstance(o, ox.NamedNode)
+                and o.value not in owners
+                and o.value.startswith(CK)
+                and q.predicate.value != CKG + "country"
+                and not imp.ix.exists(o.value)
+            ):
                 owners[o.value] = owners[s]
             if q.predicate == supports:
                 for t in store.quads_for_pattern(q.object, ox.NamedNode(RDF + "subject"), None, graph_name):
@@ -1409,8 +1660,7 @@ def _place_owners(imp: "Importer", store: ox.Store, graph_name: ox.NamedNode) ->
     return owners
 
 
-def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, str] | None = None
-              ) -> list[Problem]:
+def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, str] | None = None) -> list[Problem]:
     ix = imp.ix
     problems = []
     for res in results:
@@ -1418,8 +1668,15 @@ def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, s
         if place and imp.place_origin.get(place):
             r, column, value = imp.place_origin[place]
             message = _english(res.messages, imp.root).replace("{$this}", _name(imp, res.focus))
-            problems.append(Problem(r.file, r.row, column, value,
-                                    f"the reference data for {project.shorten(place)}: {message} ({_shape(res)})"))
+            problems.append(
+                Problem(
+                    r.file,
+                    r.row,
+                    column,
+                    value,
+                    f"the reference data for {project.shorten(place)}: {message} ({_shape(res)})",
+                )
+            )
             continue
         message = _english(res.messages, imp.root)
         message = message.replace(res.focus, _name(imp, res.focus)).replace("{$this}", _name(imp, res.focus))
@@ -1427,13 +1684,22 @@ def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, s
             message = message.replace(res.value[1:-1], project.shorten(res.value[1:-1]))
         rows = origins.get(res.focus, [])
         if not rows:
-            problems.append(Problem(into.name, None, None, None,
-                                    f"{project.shorten(res.focus)}: {message} (a node the rows do not add; "
-                                    f"{ix.where(res.focus)})"))
+            problems.append(
+                Problem(
+                    into.name,
+                    None,
+                    None,
+                    None,
+                    f"{project.shorten(res.focus)}: {message} (a node the rows do not add; {ix.where(res.focus)})",
+                )
+            )
             continue
         path = res.path or ""
-        fitting = [(r, c) for r, p, c in rows if p == path or "<" + p + ">" in path] or \
-                  [(r, c) for r, p, c in rows if p == RDF + "type"] or [(r, c) for r, _, c in rows]
+        fitting = (
+            [(r, c) for r, p, c in rows if p == path or "<" + p + ">" in path]
+            or [(r, c) for r, p, c in rows if p == RDF + "type"]
+            or [(r, c) for r, _, c in rows]
+        )
         r, column = fitting[0]
         value = r.cells.get(column) if column else None
         problems.append(Problem(r.file, r.row, column, value, f"{message} ({_shape(res)})"))
@@ -1443,7 +1709,9 @@ def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, s
 def _name(imp: "Importer", iri: str) -> str:
     if iri.startswith("_:"):
         return "a blank node"
-    return f"{project.shorten(iri)} ({imp.label(iri)})" if imp.label(iri) != project.shorten(iri) else project.shorten(iri)
+    return (
+        f"{project.shorten(iri)} ({imp.label(iri)})" if imp.label(iri) != project.shorten(iri) else project.shorten(iri)
+    )
 
 
 def _shape(res) -> str:
@@ -1473,6 +1741,7 @@ def write_atomically(path: Path, text: str) -> None:
 
 # ============================================================ benchmark
 
+
 def synthetic_csv(folder: Path, n_rows: int) -> list[Path]:
     """``n_rows`` rows in three files (one source; clusters in existing cities; their
     member counts): the benchmark's input."""
@@ -1481,31 +1750,55 @@ def synthetic_csv(folder: Path, n_rows: int) -> list[Path]:
     n_clusters = max(1, (n_rows - 1) // 2)
     n_obs = max(0, n_rows - 1 - n_clusters)
     src = folder / "sources.csv"
-    src.write_text("id,label_en,label_fr,title,url,publisher,consulted,language\n"
-                   "bench,Benchmark source,source du banc d'essai,Benchmark,https://example.org/bench,"
-                   "example.org,2026-01-01,en\n", encoding="utf-8")
+    src.write_text(
+        "id,label_en,label_fr,title,url,publisher,consulted,language\n"
+        "bench,Benchmark source,source du banc d'essai,Benchmark,https://example.org/bench,"
+        "example.org,2026-01-01,en\n",
+        encoding="utf-8",
+    )
     with (folder / "clusters.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "kind", "label_en", "label_fr", "city", "sector", "founded", "source", "quote"])
         for i in range(n_clusters):
-            w.writerow([f"bench-cluster-{i}", "cluster", f"Bench cluster {i}", f"cluster d'essai {i}",
-                        cities[i % len(cities)], "ckv:digital", str(1990 + i % 30), "bench", f"cluster {i}"])
+            w.writerow(
+                [
+                    f"bench-cluster-{i}",
+                    "cluster",
+                    f"Bench cluster {i}",
+                    f"cluster d'essai {i}",
+                    cities[i % len(cities)],
+                    "ckv:digital",
+                    str(1990 + i % 30),
+                    "bench",
+                    f"cluster {i}",
+                ]
+            )
     with (folder / "observations.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["entity", "measure", "value", "date", "source", "quote"])
         for i in range(n_obs):
             j = i % n_clusters
-            w.writerow([f"bench-cluster-{j}", "ckv:member-count", f"plus de {i + 10}" if i % 3 == 0 else f"{i + 1000:,}".replace(",", " "),
-                        str(2000 + i // n_clusters), "bench", f"{i + 10} members"])
+            w.writerow(
+                [
+                    f"bench-cluster-{j}",
+                    "ckv:member-count",
+                    f"plus de {i + 10}" if i % 3 == 0 else f"{i + 1000:,}".replace(",", " "),
+                    str(2000 + i // n_clusters),
+                    "bench",
+                    f"{i + 10} members",
+                ]
+            )
     return [src, folder / "clusters.csv", folder / "observations.csv"]
 
 
-def benchmark(n_rows: int = 10_000, *, validate: bool = True, root: Path | None = None,
-              engine: str | None = None) -> dict[str, Any]:
+def benchmark(
+    n_rows: int = 10_000, *, validate: bool = True, root: Path | None = None, engine: str | None = None
+) -> dict[str, Any]:
     """Import ``n_rows`` synthetic rows as a dry run (nothing written) and time each
     phase: ``{"rows", "triples", "read", "map", "parse", "validate", "total"}`` (seconds).
     Without ``validate`` the validation is skipped (the mapping alone)."""
     from . import validate as validate_mod
+
     with tempfile.TemporaryDirectory() as tmp:
         files = synthetic_csv(Path(tmp), n_rows)
         if validate:
@@ -1515,6 +1808,7 @@ def benchmark(n_rows: int = 10_000, *, validate: bool = True, root: Path | None 
 
             class _Skip:
                 conforms, results, violations = True, [], []
+
             validate_mod.validate_store = lambda *a, **k: _Skip()
             try:
                 out = import_files(files, dry_run=True, root=root)

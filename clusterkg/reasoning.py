@@ -96,8 +96,7 @@ def ontology_iris(root: Path = project.ROOT) -> dict[str, Path]:
     out = dict(catalog(root))
     for path in sorted((root / "ontology").glob("*.ttl")):
         for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
-            if (t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY
-                    and isinstance(t.subject, ox.NamedNode)):
+            if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY and isinstance(t.subject, ox.NamedNode):
                 out.setdefault(t.subject.value, path)
     return out
 
@@ -109,8 +108,10 @@ def import_files(root: Path = project.ROOT) -> list[Path]:
 
 # --- HermiT -------------------------------------------------------------------------------
 
-def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: Path = project.ROOT,
-                      timeout: float = DEFAULT_TIMEOUT) -> Consistency:
+
+def check_consistency(
+    quads: Iterable[ox.Quad], *, imports: bool = True, root: Path = project.ROOT, timeout: float = DEFAULT_TIMEOUT
+) -> Consistency:
     """Run HermiT on the union of the quads' triples, with the catalogued imports
     (``imports=True``). Raises :class:`ReasonerError` (or :class:`ImportNotFound`)
     when no answer can be had."""
@@ -133,8 +134,10 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
             if target in present:
                 continue
             if target not in known:
-                raise ImportNotFound(f"owl:imports <{target}> is not in ontology/imports/{CATALOG} nor an "
-                                     "ontology of ontology/ (imports are never fetched from the network)")
+                raise ImportNotFound(
+                    f"owl:imports <{target}> is not in ontology/imports/{CATALOG} nor an "
+                    "ontology of ontology/ (imports are never fetched from the network)"
+                )
             wanted.add(known[target])
         imported = []
         for path in sorted(wanted - loaded):
@@ -152,9 +155,21 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
     with tempfile.TemporaryDirectory(prefix="clusterkg-hermit-") as tmp:
         path = Path(tmp) / "graph.nt"
         ox.serialize(triples, output=str(path), format=ox.RdfFormat.N_TRIPLES)
-        hermit = _run([java, f"-Xmx{JAVA_MEMORY}M", "-cp", _classpath("hermit"),
-                       "org.semanticweb.HermiT.cli.CommandLine", "-k", "--ignoreUnsupportedDatatypes",
-                       "-I", path.as_uri()], "HermiT", timeout)
+        hermit = _run(
+            [
+                java,
+                f"-Xmx{JAVA_MEMORY}M",
+                "-cp",
+                _classpath("hermit"),
+                "org.semanticweb.HermiT.cli.CommandLine",
+                "-k",
+                "--ignoreUnsupportedDatatypes",
+                "-I",
+                path.as_uri(),
+            ],
+            "HermiT",
+            timeout,
+        )
         if hermit.returncode == 0:
             return Consistency(True, "HermiT: consistent")
         if "InconsistentOntologyException" not in hermit.stderr + hermit.stdout:
@@ -164,8 +179,9 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
     if not individuals:
         return Consistency(False, "HermiT: the ontology is inconsistent")
     names = ", ".join(project.shorten(i, unmatched="<{}>") for i in individuals)
-    return Consistency(False, f"HermiT: the ontology is inconsistent; individuals involved: {names}",
-                       individuals, explanations)
+    return Consistency(
+        False, f"HermiT: the ontology is inconsistent; individuals involved: {names}", individuals, explanations
+    )
 
 
 def _java() -> str:
@@ -177,6 +193,7 @@ def _java() -> str:
 
 def _classpath(reasoner: str) -> str:
     import owlready2.reasoning
+
     return owlready2.reasoning._HERMIT_CLASSPATH if reasoner == "hermit" else owlready2.reasoning._PELLET_CLASSPATH
 
 
@@ -207,9 +224,23 @@ _EXPLANATION_START = re.compile(r"^\s*\d+\)\s+(.*)$")
 def _explain(java: str, path: Path, timeout: float) -> tuple[tuple[str, ...], ...]:
     """Pellet's explanations of the inconsistency; () when Pellet cannot give them."""
     try:
-        pellet = _run([java, f"-Xmx{JAVA_MEMORY}M", "-cp", _classpath("pellet"), "pellet.Pellet", "explain",
-                       "--inconsistent", "--max", str(MAX_EXPLANATIONS), "--ignore-imports", str(path)],
-                      "Pellet", timeout)
+        pellet = _run(
+            [
+                java,
+                f"-Xmx{JAVA_MEMORY}M",
+                "-cp",
+                _classpath("pellet"),
+                "pellet.Pellet",
+                "explain",
+                "--inconsistent",
+                "--max",
+                str(MAX_EXPLANATIONS),
+                "--ignore-imports",
+                str(path),
+            ],
+            "Pellet",
+            timeout,
+        )
     except ReasonerError:
         return ()
     if pellet.returncode != 0:
@@ -225,9 +256,26 @@ def _explain(java: str, path: Path, timeout: float) -> tuple[tuple[str, ...], ..
 
 
 #: Pellet's words for axioms about classes and properties (not assertions)
-_SCHEMA_WORDS = {"domain", "range", "subClassOf", "subPropertyOf", "disjointWith", "inverseOf", "equivalentTo",
-                 "equivalentClass", "equivalentProperty", "Functional", "InverseFunctional", "Transitive",
-                 "Symmetric", "Asymmetric", "Reflexive", "Irreflexive", "DisjointWith", "propertyDisjointWith"}
+_SCHEMA_WORDS = {
+    "domain",
+    "range",
+    "subClassOf",
+    "subPropertyOf",
+    "disjointWith",
+    "inverseOf",
+    "equivalentTo",
+    "equivalentClass",
+    "equivalentProperty",
+    "Functional",
+    "InverseFunctional",
+    "Transitive",
+    "Symmetric",
+    "Asymmetric",
+    "Reflexive",
+    "Irreflexive",
+    "DisjointWith",
+    "propertyDisjointWith",
+}
 
 
 def _individuals(explanations, triples: list[ox.Triple]) -> tuple[str, ...]:

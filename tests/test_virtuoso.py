@@ -16,11 +16,20 @@ from requests.auth import HTTPDigestAuth
 
 from clusterkg import graph, remote
 from conftest import run_cli as run
-from servers import (catalogue, current_counts, current_triples, file_graph, lock_claims, version_graphs,
-                     virtuoso_executable, virtuoso_server)
+from servers import (
+    catalogue,
+    current_counts,
+    current_triples,
+    file_graph,
+    lock_claims,
+    version_graphs,
+    virtuoso_executable,
+    virtuoso_server,
+)
 
-pytestmark = pytest.mark.skipif(virtuoso_executable() is None,
-                                reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+pytestmark = pytest.mark.skipif(
+    virtuoso_executable() is None, reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +46,6 @@ def dba(monkeypatch):
     monkeypatch.setenv("CLUSTERKG_PASSWORD", "dba")
 
 
-
-
 def expected_counts() -> dict[str, int]:
     files = graph.project_files()
     return remote.local_counts(graph.build_store(files), [gf.graph for gf in files])
@@ -47,8 +54,7 @@ def expected_counts() -> dict[str, int]:
 def test_load_the_project_into_virtuoso(virtuoso, dba, capsys):
     expected = expected_counts()
     for attempt in range(2):  # the second load replaces, never appends
-        code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso",
-                             "--no-validate")
+        code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
         assert code == 0, err
         assert f"loaded {sum(expected.values())} triples into {len(expected)} graphs" in out
         assert current_counts(virtuoso.query_url) == expected
@@ -89,8 +95,19 @@ def test_what_an_interrupted_load_left_is_dropped_by_the_next(virtuoso, dba, cap
 def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
     """The server reads the files itself (isql ld_dir / rdf_loader_run), then the same switch."""
     expected = expected_counts()
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(virtuoso.directory),
+        "--isql",
+        f"127.0.0.1:{virtuoso.sql_port}",
+    )
     assert code == 0, err
     assert current_counts(virtuoso.query_url) == expected
     for gf in graph.project_files()[:2]:
@@ -101,8 +118,19 @@ def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
 def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, capsys, tmp_path):
     before = catalogue(virtuoso.query_url)
     missing = tmp_path / "not-there"
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(missing), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(missing),
+        "--isql",
+        f"127.0.0.1:{virtuoso.sql_port}",
+    )
     assert code == 4
     assert f"cannot write {missing}/clusterkg-" in err and "for the bulk loader: No such file or directory" in err, err
     assert catalogue(virtuoso.query_url) == before
@@ -111,9 +139,21 @@ def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, 
 
 def test_a_wrong_isql_port_is_an_error(virtuoso, dba, capsys):
     from clusterkg.server import free_port
+
     port = free_port()
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(virtuoso.directory),
+        "--isql",
+        f"127.0.0.1:{port}",
+    )
     assert code == 4
     assert f"isql 127.0.0.1:{port} failed: " in err, err
     assert lock_claims(virtuoso.query_url) == []

@@ -15,7 +15,8 @@ Three engines:
     pySHACL, in process, the reference. Called through its public ``validate``
     only (no patching of rdflib or pySHACL); ``pyshacl.rdfutil.inoculate`` and
     ``pyshacl.inference`` (not public API) are used to prepare the other
-    engines' data as pySHACL does, hence the upper bound on pySHACL's version.  SHACL Core, SHACL-SPARQL and SHACL-AF (``advanced=True``),
+    engines' data as pySHACL does, hence the upper bound on pySHACL's version.
+    SHACL Core, SHACL-SPARQL and SHACL-AF (``advanced=True``),
     optional RDFS / OWL-RL pre-inference, optional meta-SHACL check of the shapes.
 
 ``topbraid`` (:class:`TopBraidEngine`)

@@ -34,6 +34,7 @@ problems, each with file, row, column, value and rule), :func:`benchmark`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
 import functools
@@ -45,11 +46,12 @@ import time
 import tomllib
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -337,7 +339,7 @@ def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
         )
     problems = []
     seen = set()
-    for raw, col in zip(records[0], header):
+    for raw, col in zip(records[0], header, strict=True):
         if col in seen:
             problems.append(Problem(name, 1, raw, None, "this column appears twice in the header"))
         seen.add(col)
@@ -596,7 +598,7 @@ class Index:
     observations: dict[tuple, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, store: ox.Store, ontology_graphs: set[str]) -> "Index":
+    def of(cls, store: ox.Store, ontology_graphs: set[str]) -> Index:
         ix = cls(store)
         direct: dict[str, set[str]] = defaultdict(set)
         obs: dict[str, dict[str, str]] = defaultdict(dict)
@@ -1230,15 +1232,19 @@ class Importer:
                 self.cell(r, "signatories"),
                 "an agreement needs at least two signatories, separated by |",
             )
-        if cls == CKG + "SisterCityAgreement" and len(signatories) == 2 and signatories[0] != signatories[1]:
-            if all(CKG + "City" in self.classes_of(s) for s in signatories):
-                a, b = sorted(signatories)
-                if (a, CKG + "twinnedWith", b) not in self.ix.triples and (
-                    b,
-                    CKG + "twinnedWith",
-                    a,
-                ) not in self.ix.triples:
-                    r.add(a, CKG + "twinnedWith", b, "signatories")
+        if (
+            cls == CKG + "SisterCityAgreement"
+            and len(signatories) == 2
+            and signatories[0] != signatories[1]
+            and all(CKG + "City" in self.classes_of(s) for s in signatories)
+        ):
+            a, b = sorted(signatories)
+            if (a, CKG + "twinnedWith", b) not in self.ix.triples and (
+                b,
+                CKG + "twinnedWith",
+                a,
+            ) not in self.ix.triples:
+                r.add(a, CKG + "twinnedWith", b, "signatories")
 
     # ---------------------------------------------------------------- commit
     def remember(self, r: RowOut) -> None:
@@ -1262,7 +1268,7 @@ class Importer:
                     f"is already added by row {n}" + (f" of {f}" if f != r.file else ""),
                 )
                 return
-        for s, p, o, column in r.triples:
+        for s, p, o, _column in r.triples:
             self.added[(s, p, o if isinstance(o, str) else str(o))] = (r.file, r.row)
             if p == RDF + "type":
                 self.new_types[s].add(o)
@@ -1637,7 +1643,7 @@ def _origins(imp: Importer) -> dict[str, list[tuple[RowOut, str | None, str | No
     return out
 
 
-def _place_owners(imp: "Importer", store: ox.Store, graph_name: ox.NamedNode) -> dict[str, str]:
+def _place_owners(imp: Importer, store: ox.Store, graph_name: ox.NamedNode) -> dict[str, str]:
     """The nodes the reference data adds for a new place (its geometry, its supports) -> the place."""
     owners = {iri: iri for iri in imp.new_places}
     supports = ox.NamedNode(CKG + "supports")
@@ -1660,7 +1666,7 @@ def _place_owners(imp: "Importer", store: ox.Store, graph_name: ox.NamedNode) ->
     return owners
 
 
-def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, str] | None = None) -> list[Problem]:
+def _findings(results, origins, imp: Importer, into: Path, owners: dict[str, str] | None = None) -> list[Problem]:
     ix = imp.ix
     problems = []
     for res in results:
@@ -1706,7 +1712,7 @@ def _findings(results, origins, imp: "Importer", into: Path, owners: dict[str, s
     return sorted(set(problems), key=lambda p: (p.file, p.row or 0, p.column or "", p.rule))
 
 
-def _name(imp: "Importer", iri: str) -> str:
+def _name(imp: Importer, iri: str) -> str:
     if iri.startswith("_:"):
         return "a blank node"
     return (
@@ -1732,10 +1738,8 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

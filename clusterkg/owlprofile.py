@@ -23,9 +23,9 @@ first; triples are the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import pyoxigraph as ox
 

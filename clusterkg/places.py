@@ -46,9 +46,9 @@ import struct
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Iterable, Iterator
 
 from . import project
 
@@ -61,7 +61,7 @@ KINDS = ("country", "region", "department", "city")
 class PlaceError(ValueError):
     """A name that does not resolve to exactly one place."""
 
-    def __init__(self, name: str, candidates: Iterable["Place"] = (), *, detail: str = "") -> None:
+    def __init__(self, name: str, candidates: Iterable[Place] = (), *, detail: str = "") -> None:
         self.name = name
         self.candidates = tuple(candidates)
         self.detail = detail

@@ -58,6 +58,7 @@ names a CA bundle).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import importlib
@@ -67,9 +68,9 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 import requests
@@ -162,7 +163,7 @@ class Endpoints:
         query: str | None = None,
         update: str | None = None,
         gsp: str | None = None,
-    ) -> "Endpoints":
+    ) -> Endpoints:
         """Endpoints of a ``server`` (a key of :data:`PROFILES`) at ``base``; explicit URLs win."""
         profile = PROFILES[server]
 
@@ -279,7 +280,7 @@ def local_counts(store: ox.Store, graphs: Sequence[str]) -> dict[str, int]:
 
 def version_iri(graph_iri: str, now: dt.datetime | None = None) -> str:
     """A new version of a graph: ``<graph>/v/<UTC time>-<uuid>`` (sorts by time)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return f"{graph_iri}/v/{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex}"
 
 
@@ -348,7 +349,7 @@ class SparqlClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "SparqlClient":
+    def __enter__(self) -> SparqlClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -677,7 +678,7 @@ class Reader:
         return {g: versions[v] for g, v in catalogue.items()}
 
 
-def client_for(endpoint: "str | Endpoints | SparqlClient | Reader", *, timeout: float = 60.0) -> Reader:
+def client_for(endpoint: str | Endpoints | SparqlClient | Reader, *, timeout: float = 60.0) -> Reader:
     """A :class:`Reader` for an endpoint given as a query URL (``--server generic``),
     :class:`Endpoints`, a client or a reader."""
     if isinstance(endpoint, Reader):
@@ -721,9 +722,7 @@ def check_conforms(store: ox.Store) -> None:
 
 
 def _datetime(moment: dt.datetime) -> ox.Literal:
-    return ox.Literal(
-        moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), datatype=ox.NamedNode(XSD_DATETIME)
-    )
+    return ox.Literal(moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), datatype=ox.NamedNode(XSD_DATETIME))
 
 
 def _parse_datetime(text: str) -> dt.datetime | None:
@@ -749,7 +748,7 @@ class LoadLock:
         self.expiry = expiry
         self.wait = wait
         self.poll = poll
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.owner = f"urn:uuid:{uuid.uuid4()}"
         self.expires: ox.Literal | None = None
         self.broken: list[str] = []
@@ -1056,10 +1055,9 @@ def load(
             )
     except BaseException:
         if not switch_sent:
-            try:  # what this load wrote and nobody reads; the next load drops it otherwise
+            # what this load wrote and nobody reads; the next load drops it otherwise
+            with contextlib.suppress(RemoteError):
                 client.drop([gl.version for gl in loads], what="dropping the versions of the failed load")
-            except RemoteError:
-                pass
         raise
     finally:
         try:

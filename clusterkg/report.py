@@ -44,12 +44,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 from babel.numbers import format_decimal
@@ -84,7 +85,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 # ----------------------------------------------------------------- language
 
 
-@lru_cache(maxsize=None)
+@cache
 def strings(lang: str) -> dict[str, str]:
     """The page's own words in ``lang`` (``templates/i18n.json``)."""
     if lang not in LANGS:
@@ -406,12 +407,14 @@ def run_query(
     section = QuerySection(q.name, q.title, q.description, shown, q.text)
     try:
         result = query.run(q.name, params, store=store, limit=ROW_LIMIT)
-    except Exception as e:  # shown in the report; the command exits 3
+    # Any failure of one query is shown in its section (the command then exits 3)
+    # rather than losing the whole report.
+    except Exception as e:  # noqa: BLE001 - one query's failure must not lose the report
         section.error = f"{type(e).__name__}: {e}"
         return section
     rows = [
-        [cell(t, v, lang, pages) for t, v in zip(terms, values)]
-        for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT])
+        [cell(t, v, lang, pages) for t, v in zip(terms, values, strict=True)]
+        for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT], strict=True)
     ]
     section.table = Table(list(result.columns), rows)
     section.total = len(result.rows)
@@ -1115,7 +1118,7 @@ def render(report: Report, messages: dict[str, str] | None = None, labels: dict[
             lang=report.lang,
             findings=findings,
             version=__version__,
-            generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             svg=inline_svg(pic.svg) if pic is not None else None,
             picture_nodes=pic.graph.number_of_nodes() if pic is not None else 0,
             picture_edges=pic.graph.number_of_edges() if pic is not None else 0,

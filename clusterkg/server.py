@@ -25,9 +25,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import BinaryIO
 
 import pyoxigraph as ox
 import requests
@@ -104,13 +105,13 @@ class ServerProcess:
         self.startup_timeout = startup_timeout
         self.name = name
         self.process: subprocess.Popen | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{url_host(self.host)}:{self.port}"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         attempts = 3 if self._auto_port else 1
         for attempt in range(attempts):
             if self._auto_port and (self.port is None or attempt > 0 or not port_is_free(self.host, self.port)):
@@ -130,7 +131,7 @@ class ServerProcess:
     def _spawn(self) -> None:
         argv = [str(a) for a in self.command(self.port)]
         if self.log_path is not None:
-            self._log = open(self.log_path, "ab")
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the server runs; _close_log closes it
         self.process = subprocess.Popen(
             argv,
             cwd=self.cwd,
@@ -190,7 +191,7 @@ class ServerProcess:
             self.process.wait()
         self._close_log()
 
-    def restart(self) -> "ServerProcess":
+    def restart(self) -> ServerProcess:
         """Start again after stop() or kill(), on the same port if it is free."""
         self.stop()
         return self.start()
@@ -200,7 +201,7 @@ class ServerProcess:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start() if not self.running else self
 
     def __exit__(self, *exc) -> None:
@@ -293,7 +294,7 @@ def write_store(location: Path, files: Sequence[graph.GraphFile]) -> dict[str, i
 
 
 def describe(
-    server: OxigraphServer, counts: dict[str, int], *, kept: bool = False, front: "Front | None" = None
+    server: OxigraphServer, counts: dict[str, int], *, kept: bool = False, front: Front | None = None
 ) -> list[str]:
     """What ``clusterkg serve`` prints: the endpoints and how to call them."""
     base = front.base_url if front else server.base_url
@@ -389,7 +390,7 @@ class Front:
     def base_url(self) -> str:
         return f"http://{url_host(self.host)}:{self.port}"
 
-    def start(self) -> "Front":
+    def start(self) -> Front:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self

@@ -54,11 +54,11 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 import rdflib
@@ -374,7 +374,7 @@ def _labels(loaded: Loaded, iris: set[str]) -> dict[str, str]:
 
 
 def _finding(
-    r: engines.Result, labels: dict[str, str], index: "LineIndex | None", shapes: rdflib.Graph, prefixes: dict[str, str]
+    r: engines.Result, labels: dict[str, str], index: LineIndex | None, shapes: rdflib.Graph, prefixes: dict[str, str]
 ) -> Finding:
     focus = r.focus if r.focus != "_:" else None
     label = labels.get(r.focus) if focus is not None else None

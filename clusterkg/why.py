@@ -11,9 +11,9 @@ Turtle), then bound as a VALUES row; no text of the user is pasted into SPARQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import pyoxigraph as ox
 
@@ -113,7 +113,7 @@ def why(store: ox.Store, s, p, o=None, root: Path = project.ROOT) -> list[Suppor
     out = []
     for row in solutions:
 
-        def get(name):
+        def get(name: str, row: ox.QuerySolution = row) -> str | None:
             term = row[name]
             return None if term is None else str(normalise_term(term))
 

@@ -30,7 +30,10 @@ from clusterkg.places import Wanted
 CK = project.ID_NS
 CAP = "Cap Digital"
 D113 = "Digital 113"
-COUNTRIES = "« Relations avec les clusters locaux en Angleterre, Italie, Espagne, Pays-Bas, Allemagne, Autriche, Finlande et Danemark »"
+COUNTRIES = (
+    "« Relations avec les clusters locaux en Angleterre, Italie, "
+    "Espagne, Pays-Bas, Allemagne, Autriche, Finlande et Danemark »"
+)
 IMMEDIATE = "« en collaboration avec 4 autres clusters (Italie, Espagne, Malte, Pays-Bas) »"
 SUPPORT = "« Accompagnement d’entreprises aux Etats-Unis, Canada, Chine, Corée du Sud, Japon, Israël, Brésil, etc. »"
 REDICT = "« avec les clusters des villes d’Amsterdam, Berlin, Bucarest, Copenhague, Dublin et Paris »"

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import rdflib
-from SPARQLWrapper import JSON, POST, SPARQLWrapper, TURTLE
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from clusterkg import graph
 from clusterkg.remote import fill_graphs, strip_comments

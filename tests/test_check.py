@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import run_cli
 
 from clusterkg import check, graph, project, query, terms, validate
-from conftest import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECK = FIXTURES / "check"

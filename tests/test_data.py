@@ -8,10 +8,9 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 import pytest
+from conftest import CK, CKG, CKV, RDF_TYPE, label, objects, subjects
 
 from clusterkg import graph, project, terms
-
-from conftest import CK, CKG, CKV, RDF_TYPE, label, objects, subjects
 
 PROV = "http://www.w3.org/ns/prov#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -61,7 +60,7 @@ def supports(store: ox.Store) -> dict[str, dict]:
     for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(CKG + "Support"), None):
         s = q.subject
 
-        def one(p):
+        def one(p, s=s):
             found = [x.object for x in store.quads_for_pattern(s, ox.NamedNode(p), None, None)]
             return found[0] if found else None
 

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import CK, CKG, CKV, run_cli
 
 from clusterkg import importer, project, query, validate
 from clusterkg.importer import CellError, ImportFailed, parse_date, parse_quantity
-
-from conftest import CK, CKG, CKV, run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csv"
 TEMPLATES = project.ROOT / "data" / "templates"
@@ -173,7 +172,8 @@ def test_missing_and_unknown_columns(root):
             "clusters-missing-column.csv: row 1, column label_fr: missing column: clusters files need id, kind, "
             "label_en, label_fr, source, quote",
             "clusters-unknown-column.csv: row 1, column citty: unknown column for clusters: did you mean city? the "
-            "columns are id, kind, label_en, label_fr, city, region, sector, founded, homepage, member_of, source, quote",
+            "columns are id, kind, label_en, label_fr, city, region, "
+            "sector, founded, homepage, member_of, source, quote",
         ],
     )
 
@@ -375,8 +375,14 @@ EXPECTED_TEMPLATE_TRIPLES = [
     'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:referenceYear "2025"^^xsd:gYear',
     'ck:obs-example-lisbon-digital-hub-member-count-2025 ckg:value "120"^^xsd:integer',
     "ck:obs-example-lisbon-digital-hub-member-count-2025 rdf:type ckg:CountObservation",
-    'ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): nombre d\'adhérents, 2025"@fr',
-    'ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "Lisbon Digital Hub (fictional example): number of members, 2025"@en',
+    (
+        "ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "
+        '"Lisbon Digital Hub (exemple fictif): nombre d\'adhérents, 2025"@fr'
+    ),
+    (
+        "ck:obs-example-lisbon-digital-hub-member-count-2025 rdfs:label "
+        '"Lisbon Digital Hub (fictional example): number of members, 2025"@en'
+    ),
     "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:measure ckv:member-count",
     "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:memberCategory ckv:sme",
     "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:observedEntity ck:example-lisbon-digital-hub",
@@ -384,8 +390,14 @@ EXPECTED_TEMPLATE_TRIPLES = [
     'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:referenceYear "2025"^^xsd:gYear',
     'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 ckg:value "90"^^xsd:integer',
     "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdf:type ckg:CountObservation",
-    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): nombre d\'adhérents (PME), 2025"@fr',
-    'ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "Lisbon Digital Hub (fictional example): number of members (SME), 2025"@en',
+    (
+        "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "
+        '"Lisbon Digital Hub (exemple fictif): nombre d\'adhérents (PME), 2025"@fr'
+    ),
+    (
+        "ck:obs-example-lisbon-digital-hub-member-count-sme-2025 rdfs:label "
+        '"Lisbon Digital Hub (fictional example): number of members (SME), 2025"@en'
+    ),
     'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:currency "EUR"',
     "ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:measure ckv:operating-budget",
     "ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:observedEntity ck:example-lisbon-digital-hub",
@@ -393,8 +405,14 @@ EXPECTED_TEMPLATE_TRIPLES = [
     'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:referenceYear "2025"^^xsd:gYear',
     'ck:obs-example-lisbon-digital-hub-operating-budget-2025 ckg:value "1200000"^^xsd:integer',
     "ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdf:type ckg:AmountObservation",
-    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "Lisbon Digital Hub (exemple fictif): budget de fonctionnement, 2025"@fr',
-    'ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "Lisbon Digital Hub (fictional example): operating budget, 2025"@en',
+    (
+        "ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "
+        '"Lisbon Digital Hub (exemple fictif): budget de fonctionnement, 2025"@fr'
+    ),
+    (
+        "ck:obs-example-lisbon-digital-hub-operating-budget-2025 rdfs:label "
+        '"Lisbon Digital Hub (fictional example): operating budget, 2025"@en'
+    ),
     'ck:src-example-lisbon-press ckg:consulted "2026-01-15"^^xsd:date',
     'ck:src-example-lisbon-press dcterms:language "fr"',
     'ck:src-example-lisbon-press dcterms:publisher "example.org"',
@@ -531,7 +549,8 @@ def test_the_imported_cluster_is_in_the_canned_queries_answers(imported):
 
 # --------------------------------------------------- random rows (hypothesis)
 
-from hypothesis import HealthCheck, event, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 _GOOD = {
     "id": st.sampled_from(["hyp-a", "hyp-b", "Hyp C", "cap-digital", "é", ""]),
@@ -660,7 +679,8 @@ def test_ambiguous_or_unknown_places_are_refused_with_their_candidates(root):
         2,
         [
             'clusters-places.csv: row 2, column city, value "Nantes": place "Nantes" of kind city is ambiguous, '
-            "2 candidates: Nantes (city, FR, population 325,070, GeoNames 2990969); Nantes (city, BR, population 2,660, "
+            "2 candidates: Nantes (city, FR, population 325,070, "
+            "GeoNames 2990969); Nantes (city, BR, population 2,660, "
             "GeoNames 3456399); give the country, the kind, an ISO 3166 code or geonames:ID",
             'clusters-places.csv: row 3, column city, value "Atlantiss": no place "Atlantiss" of kind city in the '
             "reference data; candidates: Atlantis (city, ZA, population 82,736, GeoNames 3370352); Atlantis (city, US, "

@@ -45,12 +45,18 @@ def test_one_named_graph_per_file(store):
             "Turtle syntax error: The prefix foo: has not been declared",
         ),
         (
-            '@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\nex:a ex:b "abc"^^xsd:integer .\n',
+            (
+                "@prefix ex: <http://example.org/> .\n@prefix xsd: "
+                '<http://www.w3.org/2001/XMLSchema#> .\n\nex:a ex:b "abc"^^xsd:integer .\n'
+            ),
             4,
             '"abc" is not a valid xsd:integer',
         ),
         (
-            '@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\nex:a ex:b "2019-02-30"^^xsd:date .\n',
+            (
+                "@prefix ex: <http://example.org/> .\n@prefix xsd: "
+                '<http://www.w3.org/2001/XMLSchema#> .\nex:a ex:b "2019-02-30"^^xsd:date .\n'
+            ),
             3,
             '"2019-02-30" is not a valid xsd:date',
         ),

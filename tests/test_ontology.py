@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.collection import Collection
@@ -43,8 +42,8 @@ def test_every_term_has_en_fr_label_and_definition(onto):
     assert len(terms) > 60
     missing = []
     for term in sorted(terms):
-        labels = [l for l in onto.objects(term, RDFS.label)]
-        langs = sorted(l.language for l in labels)
+        labels = list(onto.objects(term, RDFS.label))
+        langs = sorted(label.language for label in labels)
         definitions = [d for d in onto.objects(term, SKOS.definition) if d.language == "en"]
         if langs != ["en", "fr"] or len(definitions) != 1:
             missing.append((str(term), langs, len(definitions)))

@@ -1157,7 +1157,8 @@ _FIGURES = [
         "number of partner clusters",
         "4",
         _C,
-        "Participation au projet européen « ImMediaTe » en collaboration avec 4 autres clusters (Italie, Espagne, Malte, "
+        "Participation au projet européen « ImMediaTe » en "
+        "collaboration avec 4 autres clusters (Italie, Espagne, Malte, "
         "Pays-Bas)",
     ),
     (
@@ -1249,13 +1250,15 @@ case(
         (_M, ORG + "originalOrganization", STATED)
         + _ARTICLE
         + (
-            "les deux clusters numériques historiques implantés à Toulouse et à Montpellier ont officiellement fusionné. "
+            "les deux clusters numériques historiques implantés à "
+            "Toulouse et à Montpellier ont officiellement fusionné. "
             "Baptisé Digital 113, cette association",
         ),
         (_M, ORG + "resultingOrganization", STATED)
         + _ARTICLE
         + (
-            "les deux clusters numériques historiques implantés à Toulouse et à Montpellier ont officiellement fusionné. "
+            "les deux clusters numériques historiques implantés à "
+            "Toulouse et à Montpellier ont officiellement fusionné. "
             "Baptisé Digital 113, cette association",
         ),
         # « Cette fusion ne s’est pas faite du jour au lendemain »: the talks before
@@ -1480,7 +1483,7 @@ def test_header_is_complete(path):
     prefixes = re.findall(r"^PREFIX\s+(\w*):", "\n".join(body), re.MULTILINE)
     assert len(prefixes) == len(set(prefixes)) and prefixes == sorted(prefixes)
     for prefix in prefixes:  # declared and used
-        assert re.search(rf"(?<![\w<]){prefix}:\w", "\n".join(l for l in body if not l.startswith("PREFIX")))
+        assert re.search(rf"(?<![\w<]){prefix}:\w", "\n".join(line for line in body if not line.startswith("PREFIX")))
     code = "\n".join(re.sub(r"#.*$", "", line) for line in body if "<" not in line or "PREFIX" in line)
     assert not re.search(r"\bGRAPH\b", code)  # union default graph only
     assert re.search(r"^ORDER BY ", text, re.MULTILINE)  # deterministic

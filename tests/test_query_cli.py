@@ -135,7 +135,7 @@ def test_table(run):
         return left + mid.join(ch * w for w in widths) + right
 
     def row(bar, *cells):
-        return bar + bar.join(f" {c:<{w - 2}} " for c, w in zip(cells, widths)) + bar
+        return bar + bar.join(f" {c:<{w - 2}} " for c, w in zip(cells, widths, strict=False)) + bar
 
     assert out.split("\n") == [
         "Timeline".center(sum(widths) + len(widths) + 1),
@@ -279,7 +279,10 @@ def test_defaults_apply_when_no_parameter_is_given(run):
         ),
         (
             ["network-members", "--param", f"network={CK}cap-digital"],
-            f'query "network-members": parameter "network": <{CK}cap-digital> is not a ckg:InterClusterNetwork in the graph',
+            (
+                f'query "network-members": parameter "network": '
+                f"<{CK}cap-digital> is not a ckg:InterClusterNetwork in the graph"
+            ),
         ),
         (
             ["cities-reachable", "--param", f"city={CK}nowhere"],

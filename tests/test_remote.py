@@ -25,15 +25,16 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import flat
+from conftest import run_cli as run
 from rdflib.compare import isomorphic, to_isomorphic
+from servers import catalogue, current_counts, current_triples, file_graph, lock_claims, oxigraph_server, version_graphs
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from clusterkg import graph, remote
 from clusterkg.cli import main
 from clusterkg.server import free_port
 from clusterkg.sparql import internal_query
-from conftest import flat, run_cli as run
-from servers import catalogue, current_counts, current_triples, file_graph, lock_claims, oxigraph_server, version_graphs
 
 
 @pytest.fixture
@@ -492,7 +493,7 @@ class FakeSparql:
         bindings = [
             {
                 v: {"type": "uri" if str(x).startswith(("urn:", "http")) else "literal", "value": str(x)}
-                for v, x in zip(variables, row)
+                for v, x in zip(variables, row, strict=False)
             }
             for row in rows
         ]

@@ -16,12 +16,11 @@ import subprocess
 import sys
 
 import pytest
+from servers import catalogue, current_counts, oxigraph_server, project_endpoint, version_graphs
+from test_queries import CASES
 
 from clusterkg import graph, remote
 from clusterkg import query as q
-
-from servers import catalogue, current_counts, oxigraph_server, project_endpoint, version_graphs
-from test_queries import CASES
 
 
 def load(base_url: str) -> subprocess.Popen:

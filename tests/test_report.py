@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -87,7 +87,7 @@ def answer(tables, name: str) -> list[dict[str, str]]:
     found = tables[f"q-{name}"]
     t = found[-1]
     header, rows = t[0], t[1:]
-    return [dict(zip(header, r)) for r in rows]
+    return [dict(zip(header, r, strict=False)) for r in rows]
 
 
 def test_command_succeeds_and_writes_the_page_and_picture(built, capsys):
@@ -318,7 +318,7 @@ def page_data(page: str) -> dict:
 
 
 def rows_of(table: list[list[str]]) -> list[dict[str, str]]:
-    return [dict(zip(table[0], r)) for r in table[1:]]
+    return [dict(zip(table[0], r, strict=False)) for r in table[1:]]
 
 
 NAMED = ["Cap Digital", "Digital 113", "DigitalPlace", "FrenchSouth.digital"]

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from servers import current_counts, graph_counts, project_endpoint
 
 from clusterkg import graph, project, remote
 from clusterkg.sparql import internal_query
-from servers import current_counts, graph_counts, project_endpoint
 
 QUERY_TIMEOUT_RQ = Path(__file__).parent / "queries" / "slow-cross-product.rq"
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -110,7 +110,7 @@ def namespace(path: Path) -> str:
 # --- validating -----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def pyshacl_run(*files: Path) -> validate.Validation:
     return validate.validate_files(files)
 

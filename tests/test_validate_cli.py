@@ -240,7 +240,10 @@ def test_a_bad_shapes_file_is_an_input_error_too(tmp_path):
             (root / folder / f.name).write_bytes(f.read_bytes())
     (root / "shapes").mkdir()
     (root / "shapes" / "broken.ttl").write_text(
-        '@prefix sh: <http://www.w3.org/ns/shacl#> .\n<s> sh:minCount "one"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+        (
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<s> sh:minCount "
+            '"one"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        ),
         encoding="utf-8",
     )
     with pytest.raises(graph.LoadError) as e:

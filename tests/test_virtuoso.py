@@ -11,11 +11,9 @@ import threading
 import time
 
 import pytest
+from conftest import run_cli as run
 from rdflib.compare import to_isomorphic
 from requests.auth import HTTPDigestAuth
-
-from clusterkg import graph, remote
-from conftest import run_cli as run
 from servers import (
     catalogue,
     current_counts,
@@ -26,6 +24,8 @@ from servers import (
     virtuoso_executable,
     virtuoso_server,
 )
+
+from clusterkg import graph, remote
 
 pytestmark = pytest.mark.skipif(
     virtuoso_executable() is None, reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)"
@@ -53,7 +53,7 @@ def expected_counts() -> dict[str, int]:
 
 def test_load_the_project_into_virtuoso(virtuoso, dba, capsys):
     expected = expected_counts()
-    for attempt in range(2):  # the second load replaces, never appends
+    for _attempt in range(2):  # the second load replaces, never appends
         code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
         assert code == 0, err
         assert f"loaded {sum(expected.values())} triples into {len(expected)} graphs" in out
@@ -180,9 +180,11 @@ def test_virtuoso_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path_fact
                 else:
                     server.kill()
 
-        with remote.SparqlClient(endpoints, auth=auth, retries=0, timeout=30) as client:
-            with pytest.raises(remote.RemoteError):
-                remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
+        with (
+            remote.SparqlClient(endpoints, auth=auth, retries=0, timeout=30) as client,
+            pytest.raises(remote.RemoteError),
+        ):
+            remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
         time.sleep(0.5)
         server.start()
         after = catalogue(server.query_url)

@@ -23,14 +23,12 @@ SPARQL that gives the same rows on pyoxigraph and Virtuoso, no engine variant):
 
 from __future__ import annotations
 
-
 import pytest
+from servers import virtuoso_executable, virtuoso_server
+from test_queries import CASES
 
 from clusterkg import query as q
 from clusterkg.cli import main
-
-from servers import virtuoso_executable, virtuoso_server
-from test_queries import CASES
 
 pytestmark = pytest.mark.skipif(
     virtuoso_executable() is None, reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)"

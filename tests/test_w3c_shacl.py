@@ -47,7 +47,9 @@ ROOT = suite_root()
 #: cases the fast engine does not pass, and why (none is a rule of the project's shapes)
 NOT_SUPPORTED = {
     "core/complex/shacl-shacl": "validates the SHACL-for-SHACL shapes graph (blank-node sh:in lists as constants)",
-    "core/property/datatype-ill-formed": "ill-formed literals of datatypes Oxigraph cannot cast (the loader refuses ill-typed literals)",
+    "core/property/datatype-ill-formed": (
+        "ill-formed literals of datatypes Oxigraph cannot cast (the loader refuses ill-typed literals)"
+    ),
     "core/misc/severity-002": "a severity that is not an IRI",
     "core/property/or-datatypes-001": "an ill-formed xsd:boolean (the loader refuses ill-typed literals)",
     "core/node/maxExclusive-001": 'a literal focus node "4.0"^^xsd:decimal is reported as Oxigraph stores it, "4"',

@@ -31,6 +31,7 @@ Python API: :func:`run` -> :class:`CheckReport`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -43,6 +44,7 @@ import pyoxigraph as ox
 import rdflib
 
 from . import engines, graph, owlprofile, project, reasoning, terms, validate
+from .sparql import select
 
 __all__ = ["CHECKS", "Problem", "CheckResult", "CheckReport", "run", "qc_queries", "to_text", "to_json"]
 
@@ -166,7 +168,7 @@ def run(
 
     for path in qc_queries(root):
         q = load_query(path)
-        steps.append((f"qc:{q.name}", q.title, lambda q=q: _qc(loaded, q)))
+        steps.append((f"qc:{q.name}", q.title, functools.partial(_qc, loaded, q)))
 
     results = []
     for name, title, step in steps:
@@ -244,7 +246,7 @@ def _owl2_dl(root: Path) -> list[Problem]:
 def _qc(loaded: validate.Loaded, q) -> list[Problem]:
     problems = []
     prefixes = {**project.PREFIXES, **q.prefixes}
-    result = loaded.store.query(q.text, use_default_graph_as_union=True)
+    result = select(loaded.store, q.text, use_default_graph_as_union=True)
     variables = [v.value for v in result.variables]
     for row in result:
         focus = row["focus"] if "focus" in variables else None
@@ -282,7 +284,11 @@ def _place(iri: str, parsed: Sequence[graph.ParsedFile]) -> tuple[Path | None, i
 
 def _declaring_first(loaded: validate.Loaded, node: ox.NamedNode) -> list[graph.ParsedFile]:
     """The loaded files, those that give ``node`` a type first (where a term is declared)."""
-    typed = {q.graph_name.value for q in loaded.store.quads_for_pattern(node, RDF_TYPE, None, None)}
+    typed = {
+        q.graph_name.value
+        for q in loaded.store.quads_for_pattern(node, RDF_TYPE, None, None)
+        if not isinstance(q.graph_name, ox.DefaultGraph)  # the loaded files are named graphs
+    }
     files = list(loaded.data) + list(loaded.ontology)
     return sorted(files, key=lambda pf: pf.file.graph not in typed)
 

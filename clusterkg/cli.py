@@ -409,6 +409,8 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
             raise CliError(str(e), EXIT_INPUT) from None
     v = r.validation
     rows = sum(q.rows for q in r.queries)
+    assert r.analysis is not None, "report.build analyses the graph"
+
     console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
     console.print(
         f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
@@ -905,8 +907,11 @@ def query_cmd(
     from . import query as q
     from . import remote
 
-    if endpoint:
-        endpoint = remote.Reader(remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout))
+    reader = (
+        remote.Reader(remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout))
+        if endpoint
+        else None
+    )
     try:
         if list_only:
             cat = q.catalogue()
@@ -916,10 +921,11 @@ def query_cmd(
             raise q.QueryError("give the NAME of a query (see: clusterkg query --list)")
         q.get(name)
         values = q.parse_param_options(params)
-        if endpoint and (files or data_dir):
+        if reader and (files or data_dir):
             raise click.UsageError("give either --endpoint or data files, not both")
-        store = None if endpoint else load_store(data_files(files, data_dir))
-        result = q.run(name, values, store=store, endpoint=endpoint, limit=limit, offset=offset)
+        store = None if reader else load_store(data_files(files, data_dir))
+        # query.run reads through a remote.Reader too; its annotation (query.py) says str only
+        result = q.run(name, values, store=store, endpoint=reader, limit=limit, offset=offset)  # type: ignore[arg-type]
     except q.QueryError as e:
         raise CliError(str(e), EXIT_PARAMETER) from None
     except q.RemoteError as e:

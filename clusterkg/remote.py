@@ -382,26 +382,8 @@ class SparqlClient:
                 if remaining <= 0:
                     raise _OutOfTime()
                 response, body = self._attempt(method, url, deadline, **kwargs)
-            except _OutOfTime:
-                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
-            except requests.exceptions.SSLError as e:
-                raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
-            except requests.exceptions.ConnectTimeout:
-                failure = (
-                    f"{what}: cannot connect to {url}: no connection within {min(self.connect_timeout, budget):g} s"
-                )
-                retry = True
-            except requests.exceptions.ReadTimeout:
-                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
-            except requests.exceptions.ConnectionError as e:
-                cause = _root_cause(e)
-                if _not_http(cause):
-                    raise RemoteError(f"{what}: {url} answered something that is not HTTP ({cause})") from None
-                refused = "refused" in cause.lower()
-                failure = f"{what}: cannot connect to {url}: {cause}" + (" (is the server running?)" if refused else "")
-                retry = safe or refused
-            except requests.exceptions.RequestException as e:
-                raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
+            except (_OutOfTime, requests.exceptions.RequestException) as e:
+                failure, retry = self._failure(e, what=what, url=url, budget=budget, safe=safe)
             else:
                 if response.status_code in ok:
                     return response, body
@@ -415,6 +397,29 @@ class SparqlClient:
             if time.monotonic() + pause >= deadline:
                 raise RemoteError(failure + f" ({attempt} attempts within {budget:g} s)")
             time.sleep(pause)
+
+    def _failure(self, e: Exception, *, what: str, url: str, budget: float, safe: bool) -> tuple[str, bool]:
+        """What a failed attempt says, and whether another may be tried; raises
+        :class:`RemoteError` when none may."""
+        if isinstance(e, _OutOfTime):
+            raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+        if isinstance(e, requests.exceptions.SSLError):
+            raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
+        if isinstance(e, requests.exceptions.ConnectTimeout):
+            return (
+                f"{what}: cannot connect to {url}: no connection within {min(self.connect_timeout, budget):g} s",
+                True,
+            )
+        if isinstance(e, requests.exceptions.ReadTimeout):
+            raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+        if isinstance(e, requests.exceptions.ConnectionError):
+            cause = _root_cause(e)
+            if _not_http(cause):
+                raise RemoteError(f"{what}: {url} answered something that is not HTTP ({cause})") from None
+            refused = "refused" in cause.lower()
+            failure = f"{what}: cannot connect to {url}: {cause}" + (" (is the server running?)" if refused else "")
+            return failure, safe or refused
+        raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
 
     def _attempt(
         self, method: str, url: str, deadline: float, *, max_bytes: int | None = None, **kwargs
@@ -941,6 +946,93 @@ def unique_files(files: Iterable[graph.GraphFile]) -> list[graph.GraphFile]:
     return list(seen.values())
 
 
+def _upload_graph(
+    client: SparqlClient,
+    gl: GraphLoad,
+    data: bytes,
+    *,
+    upload: str,
+    bulk: VirtuosoBulk | None,
+    wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None,
+) -> None:
+    """Send one graph into its new version: Virtuoso's bulk loader, the Graph Store or SPARQL Update."""
+    what = f"uploading {gl.file.path}"
+    if bulk is not None:
+        bulk.put_graph(gl.version, data, what=what)
+    elif upload == "gsp":
+        body = io.BytesIO(data)
+        client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
+    else:
+        client.insert_graph(gl.version, data, what=what)
+
+
+def _count_before(client: SparqlClient, old: dict[str, str], targets: list[str], loads: Sequence[GraphLoad]) -> None:
+    """Each load's triples before: those of the version the catalogue names now."""
+    before = client.counts(sorted({old[t] for t in targets if t in old}), what="reading the current graphs")
+    for gl in loads:
+        gl.before = before.get(old.get(gl.file.graph, ""), 0)
+
+
+def _release(lock: LoadLock, report: LoadReport) -> None:
+    """Release the load lock; if it cannot be, it expires by itself."""
+    try:
+        lock.release()
+    except RemoteError as e:
+        report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
+
+
+def _drop_replaced(client: SparqlClient, replaced: list[str], report: LoadReport) -> None:
+    """Drop the versions the switch replaced (after the lock is released)."""
+    try:
+        client.drop(replaced, what="dropping the replaced versions")
+        report.dropped += replaced
+    except RemoteError as e:
+        report.warnings.append(
+            f"the graphs were switched, but the replaced versions could not be dropped ({e}); the next load drops them"
+        )
+
+
+def _check_uploaded(client: SparqlClient, loads: Sequence[GraphLoad]) -> None:
+    """The server holds in each new version the triples sent, or nothing is switched."""
+    on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
+    wrong = [
+        f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
+        for gl in loads
+        if on_server[gl.version] != gl.sent
+    ]
+    if wrong:
+        raise RemoteError(
+            f"{client.endpoints.query} does not hold what was sent, so nothing was switched: " + "; ".join(wrong)
+        )
+
+
+def _switch_catalogue(client: SparqlClient, switch: str) -> None:
+    """Send the catalogue switch; without an answer, say that it ran entirely or not at all."""
+    try:
+        client.update(switch, what="switching the catalogue to the new versions")
+    except RemoteError as e:
+        if e.status is not None:
+            raise
+        # No answer: the switch ran entirely or not at all.
+        raise RemoteError(
+            f"{e}; the catalogue switches every graph in one transaction, so readers "
+            f"see every graph all old or all new; run the load again"
+        ) from None
+
+
+def _drop_leftovers(client: SparqlClient, current: set[str], replaced: list[str], report: LoadReport) -> None:
+    """What interrupted loads left: dropped under the lock (nobody else writes versions then)."""
+    leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
+    try:
+        client.drop(leftovers, what="dropping what interrupted loads left")
+        report.dropped += leftovers
+    except RemoteError as e:
+        report.warnings.append(
+            f"the graphs were switched, but what interrupted loads left could not be "
+            f"dropped ({e}); the next load drops it"
+        )
+
+
 def load(
     files: Sequence[graph.GraphFile],
     client: SparqlClient,
@@ -988,47 +1080,20 @@ def load(
     switched = switch_sent = False
     try:
         old = client.catalogue()
-        before = client.counts(sorted({old[t] for t in targets if t in old}), what="reading the current graphs")
-        for gl in loads:
-            gl.before = before.get(old.get(gl.file.graph, ""), 0)
+        _count_before(client, old, targets, loads)
         for gl in loads:
             data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(gl.file.graph)) or b""
             gl.size = len(data)
             phase("upload", gl)
-            what = f"uploading {gl.file.path}"
-            if bulk is not None:
-                bulk.put_graph(gl.version, data, what=what)
-            elif upload == "gsp":
-                body = io.BytesIO(data)
-                client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
-            else:
-                client.insert_graph(gl.version, data, what=what)
+            _upload_graph(client, gl, data, upload=upload, bulk=bulk, wrap_upload=wrap_upload)
             lock.renew()
             phase("uploaded", gl)
-        on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
-        wrong = [
-            f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
-            for gl in loads
-            if on_server[gl.version] != gl.sent
-        ]
-        if wrong:
-            raise RemoteError(
-                f"{client.endpoints.query} does not hold what was sent, so nothing was switched: " + "; ".join(wrong)
-            )
+        _check_uploaded(client, loads)
         phase("switch")
         switch = fill_params(internal_update("catalogue-switch"), owner=lock.owner)
         switch = fill_values(switch, graph=targets, graph_version=[(gl.file.graph, gl.version) for gl in loads])
         switch_sent = True
-        try:
-            client.update(switch, what="switching the catalogue to the new versions")
-        except RemoteError as e:
-            if e.status is not None:
-                raise
-            # No answer: the switch ran entirely or not at all.
-            raise RemoteError(
-                f"{e}; the catalogue switches every graph in one transaction, so readers "
-                f"see every graph all old or all new; run the load again"
-            ) from None
+        _switch_catalogue(client, switch)
         now = client.catalogue(what="checking the switch")
         switched = all(now.get(gl.file.graph) == gl.version for gl in loads)
         if not switched:
@@ -1042,16 +1107,7 @@ def load(
         phase("switched")
         current = set(now.values())
         replaced = sorted({old[t] for t in targets if t in old} - current)
-        # What interrupted loads left: dropped under the lock (nobody else writes versions then).
-        leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
-        try:
-            client.drop(leftovers, what="dropping what interrupted loads left")
-            report.dropped += leftovers
-        except RemoteError as e:
-            report.warnings.append(
-                f"the graphs were switched, but what interrupted loads left could not be "
-                f"dropped ({e}); the next load drops it"
-            )
+        _drop_leftovers(client, current, replaced, report)
     except BaseException:
         if not switch_sent:
             # what this load wrote and nobody reads; the next load drops it otherwise
@@ -1059,21 +1115,12 @@ def load(
                 client.drop([gl.version for gl in loads], what="dropping the versions of the failed load")
         raise
     finally:
-        try:
-            lock.release()
-        except RemoteError as e:
-            report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
+        _release(lock, report)
     # The replaced versions are read by nobody who has read the catalogue since the switch,
     # and no load writes them: dropped after the lock is released, so that the next load
     # need not wait for the server to delete them (the slowest step on Oxigraph).
     phase("cleanup")
-    try:
-        client.drop(replaced, what="dropping the replaced versions")
-        report.dropped += replaced
-    except RemoteError as e:
-        report.warnings.append(
-            f"the graphs were switched, but the replaced versions could not be dropped ({e}); the next load drops them"
-        )
+    _drop_replaced(client, replaced, report)
     after = client.counts([gl.version for gl in loads], what="checking the loaded graphs")
     for gl in loads:
         gl.after = after[gl.version]

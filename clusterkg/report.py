@@ -608,10 +608,25 @@ def figures(store: ox.Store, entity: str, lang: str, supports: Supports) -> list
 def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports, pages: dict[str, str]) -> ClusterPage:
     """The sections of one cluster's page."""
     w = strings(lang)
-    lit = ox.Literal(lang)
-    node = ox.NamedNode(entry.iri)
     sections: dict[str, list[Fact]] = {k: [] for k in SECTION_ORDER}
-    for r in report_query(store, "entity-facts", entity=node, lang=lit):
+    _add_facts(sections, store, entry, lang, w, supports, pages)
+    _add_related(sections, store, entry, lang, w, supports, pages)
+    figs = figures(store, entry.iri, lang, supports)
+    return ClusterPage(entry, sections, figs)
+
+
+def _add_facts(
+    sections: dict[str, list[Fact]],
+    store: ox.Store,
+    entry: ClusterEntry,
+    lang: str,
+    w: dict[str, Any],
+    supports: Supports,
+    pages: dict[str, str],
+) -> None:
+    """The cluster's own statements, each in its section."""
+    node = ox.NamedNode(entry.iri)
+    for r in report_query(store, "entity-facts", entity=node, lang=ox.Literal(lang)):
         prop, direction, value = _v(r, "property"), _v(r, "direction"), r["value"]
         if (prop, direction) in INDIRECT:
             continue
@@ -631,8 +646,21 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports, pa
             sections[key].append(
                 Fact(what, _v(r, "valueLabel") or iri, link(iri, pages), iri, [_v(r, "valueClassLabel")], sups)
             )
+
+
+def _add_related(
+    sections: dict[str, list[Fact]],
+    store: ox.Store,
+    entry: ClusterEntry,
+    lang: str,
+    w: dict[str, Any],
+    supports: Supports,
+    pages: dict[str, str],
+) -> None:
+    """What ties the cluster to others: its seat, its people, its lineage, its activities."""
+    node = ox.NamedNode(entry.iri)
     activities: dict[str, Fact] = {}
-    for r in report_query(store, "related", entity=node, lang=lit):
+    for r in report_query(store, "related", entity=node, lang=ox.Literal(lang)):
         tie, via, other = _v(r, "tie"), _v(r, "via"), _v(r, "other")
         sups = supports.of(via)
         other_href = link(other, pages) if other else ""
@@ -656,8 +684,6 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports, pa
                 sections["networks"].append(activity)
             if _v(r, "otherLabel"):
                 activity.value = ", ".join(x for x in (activity.value, _v(r, "otherLabel")) if x)
-    figs = figures(store, entry.iri, lang, supports)
-    return ClusterPage(entry, sections, figs)
 
 
 def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = MAX_NETWORK_NODES) -> dict:
@@ -795,12 +821,28 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
     network or an agreement: between the two places of its neighbours, or from the
     cluster tied to it more than once, e.g. REDICT's creator and member, to the
     others) and the countries to shade (ISO 3166-1 numeric, as world-atlas)."""
-    import pycountry
+    located, via, places = _locations(store, lang)
+    iso_numeric = _iso_numeric(store)
+    kinds = {n["id"]: n["kind"] for n in net["nodes"]}
+    labels = {n["id"]: n["label"] for n in net["nodes"]}
+    _describe_places(places, located, via, net, kinds, labels)
+    arcs = _arcs(net, located, kinds, labels)
+    countries = {}
+    for n in net["nodes"]:
+        if n["kind"] == "Country" and n["id"] in iso_numeric:
+            countries[iso_numeric[n["id"]]] = n["label"]
+    used = {p for a in arcs.values() for p in (a["from"], a["to"])} | {located[n] for n in labels if n in located}
+    points = [places[p] for p in sorted(used) if p in places]
+    unlocated = sum(1 for n in labels if n not in located and not (kinds[n] == "Country" and n in iso_numeric))
+    return {"points": points, "arcs": list(arcs.values()), "countries": countries, "unlocated": unlocated}
 
+
+def _locations(store: ox.Store, lang: str) -> tuple[dict[str, str], dict[str, str], dict[str, dict]]:
+    """node -> its place; node -> how it is located ("self" | "city" | "region");
+    place -> its point (label, coordinates, what is there)."""
     located: dict[str, str] = {}  # node -> place
     via: dict[str, str] = {}  # node -> "self" | "city" | "region"
     places: dict[str, dict] = {}
-    iso_numeric: dict[str, str] = {}
     for r in report_query(store, "locations", lang=ox.Literal(lang)):
         node, place, how = _v(r, "node"), _v(r, "place"), _v(r, "via")
         m = re.match(r"\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-0-9.eE+]+)\s+([-0-9.eE+]+)\s*\)", _v(r, "wkt"), re.I)
@@ -819,13 +861,30 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
                 "region": False,
             },
         )
+    return located, via, places
+
+
+def _iso_numeric(store: ox.Store) -> dict[str, str]:
+    """Country node -> its ISO 3166-1 numeric code (as world-atlas)."""
+    import pycountry
+
+    iso_numeric: dict[str, str] = {}
     for r in report_query(store, "country-codes"):
         country = pycountry.countries.get(alpha_2=_v(r, "iso2"))
         if country is not None:
             iso_numeric[_v(r, "country")] = country.numeric
+    return iso_numeric
 
-    kinds = {n["id"]: n["kind"] for n in net["nodes"]}
-    labels = {n["id"]: n["label"] for n in net["nodes"]}
+
+def _describe_places(
+    places: dict[str, dict],
+    located: dict[str, str],
+    via: dict[str, str],
+    net: dict,
+    kinds: dict[str, str],
+    labels: dict[str, str],
+) -> None:
+    """What each point's tooltip lists: the nodes located there, what is tied to a city."""
     for node, place in located.items():
         if node in labels and node != place:
             places[place]["what"].append(labels[node])
@@ -842,47 +901,62 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
                 what = f"{labels.get(other, other)}: {e['label']}"
                 if what not in places[end]["what"]:
                     places[end]["what"].append(what)
+
+
+def _add_arc(arcs: dict[tuple[str, str], dict], located: dict[str, str], a: str, b: str, label: str) -> None:
+    """An arc between the places of ``a`` and ``b`` (none if either is unlocated or both
+    are at one place), ``label`` added to its labels."""
+    pa, pb = located.get(a), located.get(b)
+    if pa and pb and pa != pb:
+        key = (pa, pb) if pa < pb else (pb, pa)
+        if key not in arcs:
+            arcs[key] = {"from": pa, "to": pb, "labels": []}
+        if label not in arcs[key]["labels"]:
+            arcs[key]["labels"].append(label)
+
+
+def _arcs(net: dict, located: dict[str, str], kinds: dict[str, str], labels: dict[str, str]) -> dict:
+    """The arcs of the map: ties between located nodes, and through unlocated hubs."""
     arcs: dict[tuple[str, str], dict] = {}
-
-    def arc(a: str, b: str, label: str) -> None:
-        pa, pb = located.get(a), located.get(b)
-        if pa and pb and pa != pb:
-            key = (pa, pb) if pa < pb else (pb, pa)
-            if key not in arcs:
-                arcs[key] = {"from": pa, "to": pb, "labels": []}
-            if label not in arcs[key]["labels"]:
-                arcs[key]["labels"].append(label)
-
     neighbours: dict[str, Counter] = defaultdict(Counter)
     for e in net["edges"]:
         s, t = e["source"], e["target"]
         if s in located and t in located:
-            arc(s, t, f"{labels.get(s, s)} — {e['label']} — {labels.get(t, t)}")
+            _add_arc(arcs, located, s, t, f"{labels.get(s, s)} — {e['label']} — {labels.get(t, t)}")
         for hub, other in ((s, t), (t, s)):
             if hub not in located and other in located:
                 neighbours[hub][other] += 1
     for hub, near in neighbours.items():
-        at = {located[n]: n for n in sorted(near)}  # one node per place
-        if len(at) == 2:
-            a, b = sorted(at.values())
-            arc(a, b, labels.get(hub, hub))
-            continue
+        _add_hub_arcs(arcs, located, kinds, labels, hub, near)
+    return arcs
+
+
+def _add_hub_arcs(
+    arcs: dict[tuple[str, str], dict],
+    located: dict[str, str],
+    kinds: dict[str, str],
+    labels: dict[str, str],
+    hub: str,
+    near: Counter,
+) -> None:
+    """The arcs through one unlocated hub: between its two places, or from its leader."""
+
+    def arc(a: str, b: str, label: str) -> None:
+        _add_arc(arcs, located, a, b, label)
+
+    at = {located[n]: n for n in sorted(near)}  # one node per place
+    if len(at) == 2:
+        a, b = sorted(at.values())
+        arc(a, b, labels.get(hub, hub))
+        return
         # a star only from a cluster tied to the hub more than once (REDICT: Cap Digital
         # created it and is a member); otherwise no centre is stated, and none is drawn
-        leaders = [n for n in near if kinds.get(n) == "Cluster" and near[n] >= 2]
-        if leaders:
-            anchor_node = max(leaders, key=lambda n: (near[n], labels.get(n, ""), n))
-            for other in near:
-                if other != anchor_node:
-                    arc(anchor_node, other, labels.get(hub, hub))
-    countries = {}
-    for n in net["nodes"]:
-        if n["kind"] == "Country" and n["id"] in iso_numeric:
-            countries[iso_numeric[n["id"]]] = n["label"]
-    used = {p for a in arcs.values() for p in (a["from"], a["to"])} | {located[n] for n in labels if n in located}
-    points = [places[p] for p in sorted(used) if p in places]
-    unlocated = sum(1 for n in labels if n not in located and not (kinds[n] == "Country" and n in iso_numeric))
-    return {"points": points, "arcs": list(arcs.values()), "countries": countries, "unlocated": unlocated}
+    leaders = [n for n in near if kinds.get(n) == "Cluster" and near[n] >= 2]
+    if leaders:
+        anchor_node = max(leaders, key=lambda n: (near[n], labels.get(n, ""), n))
+        for other in near:
+            if other != anchor_node:
+                arc(anchor_node, other, labels.get(hub, hub))
 
 
 def analyse(

@@ -451,7 +451,11 @@ class Front:
             upstream.close()
         if time.monotonic() > deadline:
             return self._timed_out(h)
-        payload = b"".join(chunks)
+        self._relay(h, upstream, b"".join(chunks))
+
+    @staticmethod
+    def _relay(h: BaseHTTPRequestHandler, upstream: requests.Response, payload: bytes) -> None:
+        """The upstream server's complete answer, sent on to the client."""
         h.send_response(upstream.status_code, upstream.reason)
         for k, v in upstream.headers.items():
             if k.lower() not in _HOP_BY_HOP:

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pyoxigraph as ox
 
@@ -317,6 +317,71 @@ def _kind_of(path: Path, header: list[str], kinds: dict[str, Kind]) -> Kind | No
     return fits[0] if len(fits) == 1 else None
 
 
+def _superclasses(direct: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Each class with a direct superclass -> itself and every superclass (transitively)."""
+
+    def closure(c: str, seen: set[str]) -> set[str]:
+        for sup in direct.get(c, ()):
+            if sup not in seen:
+                seen.add(sup)
+                closure(sup, seen)
+        return seen
+
+    return {c: closure(c, {c}) for c in list(direct)}
+
+
+def _header_problems(name: str, raw_header: list[str], header: list[str], kind: Kind) -> list[Problem]:
+    """What is wrong with a header: columns twice, unknown, missing."""
+    problems = []
+    seen = set()
+    for raw, col in zip(raw_header, header, strict=True):
+        if col in seen:
+            problems.append(Problem(name, 1, raw, None, "this column appears twice in the header"))
+        seen.add(col)
+        if col not in kind.columns:
+            close = difflib.get_close_matches(col, kind.columns, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    raw or "(empty)",
+                    None,
+                    f"unknown column for {kind.name}: {hint}the columns are {', '.join(kind.columns)}",
+                )
+            )
+    for col in kind.required:
+        if col not in header:
+            problems.append(
+                Problem(name, 1, col, None, f"missing column: {kind.name} files need {', '.join(kind.required)}")
+            )
+    return problems
+
+
+def _rows(name: str, records: list[list[str]], header: list[str], problems: list[Problem]) -> list:
+    """The rows under the header (blank ones skipped) as ``(number, cells)``; rows
+    with too many cells go to ``problems``."""
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in record):
+            continue
+        if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    None,
+                    None,
+                    f"the row has {len(record)} cells, the header {len(header)} "
+                    f"(a separator inside a cell must be quoted)",
+                )
+            )
+            continue
+        cells = {col: (record[i] if i < len(record) else "") for i, col in enumerate(header)}
+        rows.append((number, cells))
+    return rows
+
+
 def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
     """Read one CSV file: its encoding, separator, header and rows checked."""
     text = decode(path)
@@ -348,49 +413,10 @@ def read_table(path: Path, kinds: dict[str, Kind]) -> Table:
                 )
             ]
         )
-    problems = []
-    seen = set()
-    for raw, col in zip(records[0], header, strict=True):
-        if col in seen:
-            problems.append(Problem(name, 1, raw, None, "this column appears twice in the header"))
-        seen.add(col)
-        if col not in kind.columns:
-            close = difflib.get_close_matches(col, kind.columns, n=1)
-            hint = f"did you mean {close[0]}? " if close else ""
-            problems.append(
-                Problem(
-                    name,
-                    1,
-                    raw or "(empty)",
-                    None,
-                    f"unknown column for {kind.name}: {hint}the columns are {', '.join(kind.columns)}",
-                )
-            )
-    for col in kind.required:
-        if col not in header:
-            problems.append(
-                Problem(name, 1, col, None, f"missing column: {kind.name} files need {', '.join(kind.required)}")
-            )
+    problems = _header_problems(name, records[0], header, kind)
     if problems:
         raise ImportFailed(problems)
-    rows = []
-    for number, record in enumerate(records[1:], start=2):
-        if not any(c.strip() for c in record):
-            continue
-        if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
-            problems.append(
-                Problem(
-                    name,
-                    number,
-                    None,
-                    None,
-                    f"the row has {len(record)} cells, the header {len(header)} "
-                    f"(a separator inside a cell must be quoted)",
-                )
-            )
-            continue
-        cells = {col: (record[i] if i < len(record) else "") for i, col in enumerate(header)}
-        rows.append((number, cells))
+    rows = _rows(name, records, header, problems)
     if problems:
         raise ImportFailed(problems)
     return Table(path, kind, rows, delimiter)
@@ -623,24 +649,7 @@ class Index:
                 continue
             sv = s.value
             g = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else ""
-            if p == RDF + "type":
-                ix.types[sv].add(o.value)
-                if g not in ontology_graphs:
-                    ix.graphs.setdefault(sv, g)
-            elif p == RDFS + "subClassOf" and isinstance(o, ox.NamedNode):
-                direct[sv].add(o.value)
-            elif p == RDFS + "label" and isinstance(o, ox.Literal):
-                text = _SPACES.sub(" ", o.value).strip()
-                ix.labels[text].add(sv)
-                ix.folded[text.casefold()].add(sv)
-                if o.language:
-                    ix.node_labels[sv].setdefault(o.language, o.value)
-            elif p == "https://schema.org/url":
-                ix.urls[o.value] = sv
-            elif p == "http://purl.org/dc/terms/language":
-                ix.languages[sv] = o.value
-            elif p == "http://purl.org/dc/terms/identifier":
-                ix.identifiers[sv] = o.value
+            ix._add(sv, p, o, g in ontology_graphs, g, direct)
             if p in obs_props:
                 obs[sv][obs_props[p]] = o.value
             if g not in ontology_graphs and isinstance(o, ox.NamedNode):
@@ -648,17 +657,39 @@ class Index:
         for node, props in obs.items():
             if "observedEntity" in props and "measure" in props:
                 ix.observations[_obs_key(props)] = node
-
-        def closure(c: str, seen: set[str]) -> set[str]:
-            for sup in direct.get(c, ()):
-                if sup not in seen:
-                    seen.add(sup)
-                    closure(sup, seen)
-            return seen
-
-        for c in list(direct):
-            ix.supers[c] = closure(c, {c})
+        for c, supers in _superclasses(direct).items():
+            ix.supers[c] = supers
         return ix
+
+    def _add(
+        self,
+        sv: str,
+        p: str,
+        o: ox.NamedNode | ox.BlankNode | ox.Literal,
+        in_ontology: bool,
+        g: str,
+        direct: dict[str, set[str]],
+    ) -> None:
+        """What one statement about ``sv`` (in graph ``g``) tells: its types, direct
+        superclasses, labels, URL, language, identifier."""
+        if p == RDF + "type":
+            self.types[sv].add(o.value)
+            if not in_ontology:
+                self.graphs.setdefault(sv, g)
+        elif p == RDFS + "subClassOf" and isinstance(o, ox.NamedNode):
+            direct[sv].add(o.value)
+        elif p == RDFS + "label" and isinstance(o, ox.Literal):
+            text = _SPACES.sub(" ", o.value).strip()
+            self.labels[text].add(sv)
+            self.folded[text.casefold()].add(sv)
+            if o.language:
+                self.node_labels[sv].setdefault(o.language, o.value)
+        elif p == "https://schema.org/url":
+            self.urls[o.value] = sv
+        elif p == "http://purl.org/dc/terms/language":
+            self.languages[sv] = o.value
+        elif p == "http://purl.org/dc/terms/identifier":
+            self.identifiers[sv] = o.value
 
     def classes_of(self, iri: str) -> set[str]:
         out = set()
@@ -752,35 +783,11 @@ class Importer:
         """The IRI a cell names: an IRI, a CURIE, an id (ck:ID), an exact label; with
         ``place``, an unknown name is looked up in the reference data."""
         t = _SPACES.sub(" ", text).strip()
-        candidates: list[str] = []
         if t.startswith("<") and t.endswith(">"):
             t = t[1:-1]
-        if re.match(r"^https?://", t):
-            candidates = [t] if self.exists(t) else []
-            if not candidates:
-                raise CellError("no node with this IRI in the graph or in the files imported")
-        elif re.fullmatch(r"[A-Za-z][\w\-]*:[^\s/]+", t) and t.split(":")[0] in project.PREFIXES:
-            iri = expand(t)
-            if not self.exists(iri):
-                raise CellError(f"no node {t} in the graph or in the files imported")
-            candidates = [iri]
-        else:
-            ids = [ns + t for ns in (CK, CKV) if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) and self.exists(ns + t)]
-            if ids:
-                candidates = ids
-            else:
-                found = self.ix.labels.get(t, set()) | self.new_labels.get(t, set())
-                candidates = sorted(found)
+        candidates = self._named(t)
         if classes and candidates:
-            fitting = [c for c in candidates if self.classes_of(c) & set(classes)]
-            if not fitting:
-                if place and len(candidates) >= 1 and not any(self.classes_of(c) & {CKG + "Place"} for c in candidates):
-                    candidates = []
-                else:
-                    kinds = " or ".join(project.shorten(c) for c in classes)
-                    named = ", ".join(f"{project.shorten(c)} ({self._type_name(c)})" for c in candidates)
-                    raise CellError(f"{named} is not a {kinds}")
-            candidates = fitting or candidates
+            candidates = self._fitting(candidates, classes, place)
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
@@ -791,6 +798,40 @@ class Importer:
             )
         if place:
             return self.resolve_place(t, place)
+        self._unknown(t)
+
+    def _named(self, t: str) -> list[str]:
+        """The nodes a cell names: an IRI or CURIE that exists, ids (ck:ID, ckv:ID), else exact labels."""
+        if re.match(r"^https?://", t):
+            candidates = [t] if self.exists(t) else []
+            if not candidates:
+                raise CellError("no node with this IRI in the graph or in the files imported")
+            return candidates
+        if re.fullmatch(r"[A-Za-z][\w\-]*:[^\s/]+", t) and t.split(":")[0] in project.PREFIXES:
+            iri = expand(t)
+            if not self.exists(iri):
+                raise CellError(f"no node {t} in the graph or in the files imported")
+            return [iri]
+        ids = [ns + t for ns in (CK, CKV) if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", t) and self.exists(ns + t)]
+        if ids:
+            return ids
+        found = self.ix.labels.get(t, set()) | self.new_labels.get(t, set())
+        return sorted(found)
+
+    def _fitting(self, candidates: list[str], classes: Sequence[str], place: str | None) -> list[str]:
+        """The candidates of one of ``classes``; none when a place column names no place
+        (to be looked up); an error when they are all of another class."""
+        fitting = [c for c in candidates if self.classes_of(c) & set(classes)]
+        if not fitting:
+            if place and len(candidates) >= 1 and not any(self.classes_of(c) & {CKG + "Place"} for c in candidates):
+                return []
+            kinds = " or ".join(project.shorten(c) for c in classes)
+            named = ", ".join(f"{project.shorten(c)} ({self._type_name(c)})" for c in candidates)
+            raise CellError(f"{named} is not a {kinds}")
+        return fitting
+
+    def _unknown(self, t: str) -> NoReturn:
+        """The error for a cell that names no node, with the labels it may mean."""
         close = sorted(self.ix.folded.get(t.casefold(), set()))
         if close:
             raise CellError(

@@ -1004,15 +1004,7 @@ class Importer:
     def row(self, kind: Kind, r: RowOut) -> None:
         cols = kind.columns
         if "source" in cols:
-            self.read(r, cols["source"], lambda t: self.source(r, t))
-            quotes = self.read(r, cols["quote"], lambda t: _SPACES.sub(" ", t).strip())
-            if quotes:
-                r.quote = quotes[0]
-                if r.source:
-                    try:
-                        self.check_quote(r, r.quote)
-                    except CellError as e:
-                        self.problem(r, "quote", r.quote, str(e))
+            self.source_and_quote(kind, r)
         if kind.name == "ties":
             return self.tie(kind, r)
         if kind.name == "observations":
@@ -1034,26 +1026,62 @@ class Importer:
         if kind.classes:
             kinds = self.read(r, cols["kind"], lambda t: _choice(t, kind.classes, "kind"))
             cls = kinds[0] if kinds else None
-        if cls is None:
+        if cls is None or self.duplicate(r, iri, ids[0]):
             return
+        self.check_labels(r, cls, labels)
+        self.node(kind, r, iri, cls, labels)
+
+    def node(self, kind: Kind, r: RowOut, iri: str, cls: str, labels: dict[str, str]) -> None:
+        """The triples of a row's own node: its class, labels and columns."""
+        r.add(iri, RDF + "type", cls, "kind")
+        for lang, text in labels.items():
+            r.add(iri, RDFS + "label", ox.Literal(text, language=lang), f"label_{lang}")
+        if kind.name == "sources":
+            self.source_row(kind, r, iri)
+        for col in kind.columns.values():
+            if col.property is None or col.type in ("source", "quote") or kind.name == "sources":
+                continue
+            self.column(r, iri, col)
+        if kind.name == "agreements":
+            self.agreement(r, iri, cls)
+
+    def source_and_quote(self, kind: Kind, r: RowOut) -> None:
+        """The row's source, and its quote checked against the source's text."""
+        cols = kind.columns
+        self.read(r, cols["source"], lambda t: self.source(r, t))
+        quotes = self.read(r, cols["quote"], lambda t: _SPACES.sub(" ", t).strip())
+        if quotes:
+            r.quote = quotes[0]
+            if r.source:
+                try:
+                    self.check_quote(r, r.quote)
+                except CellError as e:
+                    self.problem(r, "quote", r.quote, str(e))
+
+    def duplicate(self, r: RowOut, iri: str, ident: str) -> bool:
+        """Whether the row's node is made by another row or exists already (a problem then)."""
         if iri in self.new_by:
             f, n = self.new_by[iri]
             self.problem(
                 r,
                 "id",
-                ids[0],
+                ident,
                 f"{project.shorten(iri)} is already made by row {n}" + (f" of {f}" if f != r.file else ""),
             )
-            return
+            return True
         if self.ix.exists(iri):
             self.problem(
                 r,
                 "id",
-                ids[0],
+                ident,
                 f"{project.shorten(iri)} already exists in {self.ix.where(iri)}: "
                 f"the row duplicates existing data (choose another id, or leave it out)",
             )
-            return
+            return True
+        return False
+
+    def check_labels(self, r: RowOut, cls: str, labels: dict[str, str]) -> None:
+        """A label that a node of the same class already has is a problem (duplicated data)."""
         for lang, text in labels.items():
             same = [
                 n
@@ -1069,17 +1097,6 @@ class Importer:
                     f"{project.shorten(same[0])} in {self.ix.where(same[0])} "
                     f"already has this label: the row duplicates existing data",
                 )
-        r.add(iri, RDF + "type", cls, "kind")
-        for lang, text in labels.items():
-            r.add(iri, RDFS + "label", ox.Literal(text, language=lang), f"label_{lang}")
-        if kind.name == "sources":
-            self.source_row(kind, r, iri)
-        for col in cols.values():
-            if col.property is None or col.type in ("source", "quote") or kind.name == "sources":
-                continue
-            self.column(r, iri, col)
-        if kind.name == "agreements":
-            self.agreement(r, iri, cls)
 
     def source_row(self, kind: Kind, r: RowOut, iri: str) -> None:
         cols = kind.columns
@@ -1164,25 +1181,64 @@ class Importer:
         if not (entity and measure and values):
             return
         q: Quantity = values[0]
+        terms = self._obs_terms(r, q, qualifiers, units, currencies)
+        if terms is None:
+            return
+        qualifier, unit, currency = terms
+        cls = self._obs_class(r, q, unit, currency)
+        if cls is None:
+            return
+        literal = _decimal_literal(q.value)
+        e, m = entity[0], measure[0]
+        c = category[0] if category else ""
+        w = when[0] if when else None
+        if self._obs_exists(r, e, m, c, w):
+            return
+        local = ids[0] if ids else self._obs_id(e, m, c, w)
+        iri = expand(kind.iri_of(local))
+        r.node = iri
+        if self._obs_clash(r, iri, local):
+            return
+        r.add(iri, RDF + "type", cls, "value")
+        for lang in ("en", "fr"):
+            text = labels[lang][0] if labels[lang] else self._obs_label(e, m, c, w, lang)
+            r.add(iri, RDFS + "label", ox.Literal(text, language=lang), f"label_{lang}")
+        r.add(iri, CKG + "observedEntity", e, "entity")
+        r.add(iri, CKG + "measure", m, "measure")
+        if c:
+            r.add(iri, CKG + "memberCategory", c, "category")
+        r.add(iri, CKG + "value", literal, "value")
+        r.add(iri, CKG + "qualifier", CKV + (qualifier or "exact"), "qualifier" if qualifiers else "value")
+        self._obs_extras(r, iri, unit, currency, w, start)
+
+    def _obs_terms(
+        self, r: RowOut, q: Quantity, qualifiers: list, units: list, currencies: list
+    ) -> tuple[str | None, str | None, str | None] | None:
+        """The qualifier, unit and currency of a figure, from its value and its columns;
+        None (a problem) when they contradict each other."""
         qualifier = q.qualifier
         if qualifiers:
             if qualifier and qualifiers[0] != qualifier:
                 self.problem(
                     r, "qualifier", self.cell(r, "qualifier"), f"contradicts the value, which says {qualifier}"
                 )
-                return
+                return None
             qualifier = qualifiers[0]
         unit = units[0] if units else q.unit
         currency = currencies[0] if currencies else q.currency
         if q.currency and currencies and currencies[0] != q.currency:
             self.problem(r, "currency", currencies[0], f"contradicts the value, which is in {q.currency}")
-            return
+            return None
         if unit and q.unit and unit != q.unit:
             self.problem(r, "unit", unit, f"contradicts the value, which is in {q.unit}")
-            return
+            return None
         if currency and unit:
             self.problem(r, "unit", unit, "an amount has a currency or a unit, not both")
-            return
+            return None
+        return qualifier, unit, currency
+
+    def _obs_class(self, r: RowOut, q: Quantity, unit: str | None, currency: str | None) -> str | None:
+        """The class of a figure (amount, percentage, count); None (a problem) when its value does not fit."""
         if currency:
             cls = CKG + "AmountObservation"
         elif unit:
@@ -1197,14 +1253,14 @@ class Importer:
                     f"a count must be a whole number (read as {q.value}); for a share give the unit %, "
                     f"for an amount its currency",
                 )
-                return
-        literal = _decimal_literal(q.value)
+                return None
         if cls == CKG + "PercentageObservation" and not (0 <= q.value <= 100):
             self.problem(r, "value", self.cell(r, "value"), "a percentage must be between 0 and 100")
-            return
-        e, m = entity[0], measure[0]
-        c = category[0] if category else ""
-        w = when[0] if when else None
+            return None
+        return cls
+
+    def _obs_exists(self, r: RowOut, e: str, m: str, c: str, w: ox.Literal | None) -> bool:
+        """Whether the graph already gives this figure (a problem then)."""
         key = (e, m, c, w.value if w is not None else "")
         existing = self.ix.observations.get(key)
         if existing:
@@ -1218,18 +1274,21 @@ class Importer:
                 + (f", {w.value}" if w is not None else ", date not stated")
                 + "): the row duplicates existing data",
             )
-            return
-        if ids:
-            local = ids[0]
-        else:
-            parts = (
-                [e.rsplit("/", 1)[-1], m.rsplit("/", 1)[-1]]
-                + ([c.rsplit("/", 1)[-1]] if c else [])
-                + ([w.value] if w is not None else [])
-            )
-            local = slug("-".join(parts))
-        iri = expand(kind.iri_of(local))
-        r.node = iri
+            return True
+        return False
+
+    @staticmethod
+    def _obs_id(e: str, m: str, c: str, w: ox.Literal | None) -> str:
+        """The id of a figure without one: entity, measure, category and date."""
+        parts = (
+            [e.rsplit("/", 1)[-1], m.rsplit("/", 1)[-1]]
+            + ([c.rsplit("/", 1)[-1]] if c else [])
+            + ([w.value] if w is not None else [])
+        )
+        return slug("-".join(parts))
+
+    def _obs_clash(self, r: RowOut, iri: str, local: str) -> bool:
+        """Whether another row makes this figure's node, or it exists (a problem then)."""
         if iri in self.new_by:
             f, n = self.new_by[iri]
             self.problem(
@@ -1240,20 +1299,17 @@ class Importer:
                 + (f" of {f}" if f != r.file else "")
                 + f" ({project.shorten(iri)}): give each figure once, or an id to tell them apart",
             )
-            return
+            return True
         if self.ix.exists(iri):
             self.problem(r, "id", local, f"{project.shorten(iri)} already exists in {self.ix.where(iri)}")
-            return
-        r.add(iri, RDF + "type", cls, "value")
-        for lang in ("en", "fr"):
-            text = labels[lang][0] if labels[lang] else self._obs_label(e, m, c, w, lang)
-            r.add(iri, RDFS + "label", ox.Literal(text, language=lang), f"label_{lang}")
-        r.add(iri, CKG + "observedEntity", e, "entity")
-        r.add(iri, CKG + "measure", m, "measure")
-        if c:
-            r.add(iri, CKG + "memberCategory", c, "category")
-        r.add(iri, CKG + "value", literal, "value")
-        r.add(iri, CKG + "qualifier", CKV + (qualifier or "exact"), "qualifier" if qualifiers else "value")
+            return True
+        return False
+
+    @staticmethod
+    def _obs_extras(
+        r: RowOut, iri: str, unit: str | None, currency: str | None, w: ox.Literal | None, start: list
+    ) -> None:
+        """A figure's currency or unit, its date (or that none is stated), its period's start."""
         if currency:
             r.add(iri, CKG + "currency", ox.Literal(currency), "currency")
         if unit:
@@ -1526,6 +1582,48 @@ class Outcome:
         return f"{self.rows} rows, {self.triples} triples" + (f" ({kinds})" if kinds else "")
 
 
+def _read_tables(files: Sequence[Path | str], kinds: dict[str, Kind]) -> list[Table]:
+    """Every file read (the problems of all of them together), with at least one row."""
+    problems: list[Problem] = []
+    tables = []
+    for f in files:
+        try:
+            tables.append(read_table(Path(f), kinds))
+        except ImportFailed as e:
+            problems += e.problems
+    if problems:
+        raise ImportFailed(problems)
+    if not any(t.rows for t in tables):
+        raise ImportFailed(
+            [Problem(", ".join(Path(f).name for f in files) or "(no file)", None, None, None, "no rows to import")]
+        )
+    return tables
+
+
+def _places_turtle(imp: Importer, ix: Index) -> str:
+    """The Turtle of the places the rows name, from the reference data (their sources
+    unless the graph has them)."""
+    from . import places
+
+    new = list(imp.new_places.values())
+    packages = {ref.package for q in new for ref in q.references}
+    return places.turtle(
+        new,
+        header="Places the rows name, from the reference data (clusterkg.places)",
+        sources=not all(ix.exists(CK + "src-" + package) for package in packages),
+    )
+
+
+def _nodes_by_class(imp: Importer) -> Counter[str]:
+    """How many nodes of each class the rows make."""
+    nodes: Counter[str] = Counter()
+    for r in imp.out:
+        for s, p, o, _ in r.triples:
+            if p == RDF + "type" and s == r.node:
+                nodes[o] += 1
+    return nodes
+
+
 def import_files(
     files: Sequence[Path | str],
     *,
@@ -1544,19 +1642,7 @@ def import_files(
     root = Path(root or project.ROOT)
     into = Path(into) if into is not None else root / "data" / "imported.ttl"
     kinds = load_mapping(root)
-    problems: list[Problem] = []
-    tables = []
-    for f in files:
-        try:
-            tables.append(read_table(Path(f), kinds))
-        except ImportFailed as e:
-            problems += e.problems
-    if problems:
-        raise ImportFailed(problems)
-    if not any(t.rows for t in tables):
-        raise ImportFailed(
-            [Problem(", ".join(Path(f).name for f in files) or "(no file)", None, None, None, "no rows to import")]
-        )
+    tables = _read_tables(files, kinds)
     try:
         loaded = validate.load((), root)
     except graph.LoadError as e:
@@ -1579,15 +1665,7 @@ def import_files(
     )
     text = to_turtle(imp, header)
     if imp.new_places:
-        from . import places
-
-        new = list(imp.new_places.values())
-        packages = {ref.package for q in new for ref in q.references}
-        text += "\n" + places.turtle(
-            new,
-            header="Places the rows name, from the reference data (clusterkg.places)",
-            sources=not all(ix.exists(CK + "src-" + package) for package in packages),
-        )
+        text += "\n" + _places_turtle(imp, ix)
     seconds["map"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -1634,11 +1712,7 @@ def import_files(
         old = into.read_text(encoding="utf-8") if into.exists() else ""
         write_atomically(into, old + ("\n" if old and not old.endswith("\n\n") else "") + text if old else text)
         written = True
-    nodes: Counter[str] = Counter()
-    for r in imp.out:
-        for s, p, o, _ in r.triples:
-            if p == RDF + "type" and s == r.node:
-                nodes[o] += 1
+    nodes = _nodes_by_class(imp)
     seconds["total"] = time.perf_counter() - t0
     return Outcome(
         into,

@@ -503,23 +503,26 @@ class FakeSparql:
             json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode(),
         )
 
+    def update(self, text):
+        """A lock claim, the switch, a renewal or a release."""
+        owner = (re.findall(r"<(urn:uuid:[^>]+)>", text) or [None])[0]
+        if "FILTER NOT EXISTS" in text and not self.claims:
+            self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+        elif "ckc:current" in text:
+            if self.apply_switch and owner in self.claims:
+                self.current.update(re.findall(r"\(<([^>]+)> <([^>]+)>\)", text))
+        elif "DELETE" in text and "INSERT" in text and owner in self.claims:  # renew
+            self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+        elif "DELETE" in text and "?p ?o" in text:
+            self.claims.pop(owner, None)
+
     def __call__(self, method, path, body):
         if method == "PUT":
             if self.keep_uploads:
                 self.graphs[parse_qs(urlsplit(path).query)["graph"][0]] = len(body.splitlines())
             return 201, "text/plain", b""
         if path.startswith("/update"):
-            text = body.decode()
-            owner = (re.findall(r"<(urn:uuid:[^>]+)>", text) or [None])[0]
-            if "FILTER NOT EXISTS" in text and not self.claims:
-                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
-            elif "ckc:current" in text:
-                if self.apply_switch and owner in self.claims:
-                    self.current.update(re.findall(r"\(<([^>]+)> <([^>]+)>\)", text))
-            elif "DELETE" in text and "INSERT" in text and owner in self.claims:  # renew
-                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
-            elif "DELETE" in text and "?p ?o" in text:
-                self.claims.pop(owner, None)
+            self.update(body.decode())
             return 204, "text/plain", b""
         query = parse_qs(body.decode())["query"][0]
         if "?owner ?since ?expires" in query:

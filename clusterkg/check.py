@@ -31,18 +31,20 @@ Python API: :func:`run` -> :class:`CheckReport`.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import pyoxigraph as ox
 import rdflib
 
 from . import engines, graph, owlprofile, project, reasoning, terms, validate
+from .sparql import select
 
 __all__ = ["CHECKS", "Problem", "CheckResult", "CheckReport", "run", "qc_queries", "to_text", "to_json"]
 
@@ -121,12 +123,18 @@ class CheckReport:
 
 # --- running -----------------------------------------------------------------------------
 
+
 def qc_queries(root: Path = project.ROOT) -> list[Path]:
     return sorted((root / "queries" / "qc").glob("*.rq"))
 
 
-def run(root: Path | str | None = None, files: Sequence[Path | str] = (), *, skip: Sequence[str] = (),
-        timeout: float = reasoning.DEFAULT_TIMEOUT) -> CheckReport:
+def run(
+    root: Path | str | None = None,
+    files: Sequence[Path | str] = (),
+    *,
+    skip: Sequence[str] = (),
+    timeout: float = reasoning.DEFAULT_TIMEOUT,
+) -> CheckReport:
     """Run every check on the project at ``root`` (default :data:`project.ROOT`): its
     ontology, shapes and ``queries/qc``, and its ``data/*.ttl`` or ``files`` instead.
     ``skip`` names checks to leave out (``consistency``, ``qc`` for all the queries,
@@ -139,17 +147,28 @@ def run(root: Path | str | None = None, files: Sequence[Path | str] = (), *, ski
     graph.check_literals(shapes_store, shape_parsed)
 
     steps: list[tuple[str, str, Callable[[], list[Problem]]]] = [
-        ("shacl-shacl", "the shapes conform to SHACL for SHACL", lambda: _shacl_shacl(shapes_store, shape_parsed, root)),
-        ("declared-terms", "every class and property used in the data and the shapes is declared",
-         lambda: _declared_terms(loaded, shape_parsed)),
-        ("consistency", "HermiT: the ontology and the data are consistent with PROV-O, ORG and SKOS loaded",
-         lambda: _consistency(loaded, timeout, root)),
+        (
+            "shacl-shacl",
+            "the shapes conform to SHACL for SHACL",
+            lambda: _shacl_shacl(shapes_store, shape_parsed, root),
+        ),
+        (
+            "declared-terms",
+            "every class and property used in the data and the shapes is declared",
+            lambda: _declared_terms(loaded, shape_parsed),
+        ),
+        (
+            "consistency",
+            "HermiT: the ontology and the data are consistent with PROV-O, ORG and SKOS loaded",
+            lambda: _consistency(loaded, timeout, root),
+        ),
         ("owl2-dl", "every ontology file is OWL 2 DL", lambda: _owl2_dl(root)),
     ]
     from .query import load_query
+
     for path in qc_queries(root):
         q = load_query(path)
-        steps.append((f"qc:{q.name}", q.title, lambda q=q: _qc(loaded, q)))
+        steps.append((f"qc:{q.name}", q.title, functools.partial(_qc, loaded, q)))
 
     results = []
     for name, title, step in steps:
@@ -167,6 +186,7 @@ def run(root: Path | str | None = None, files: Sequence[Path | str] = (), *, ski
 
 
 # --- the checks -----------------------------------------------------------------------------
+
 
 def _shacl_shacl(store: ox.Store, parsed: Sequence[graph.ParsedFile], root: Path) -> list[Problem]:
     shapes = graph.to_rdflib_graph(store.quads_for_pattern(None, None, None, None))
@@ -191,21 +211,27 @@ def _declared_terms(loaded: validate.Loaded, shape_parsed: Sequence[graph.Parsed
     shapes = []
     for pf in shape_parsed:
         shapes.append(graph.load_file(store, pf.file))
-    found = terms.findings(store, [pf.file.graph for pf in ontology], list(loaded.data) + shapes,
-                           shape_graphs=[pf.file.graph for pf in shapes])
+    found = terms.findings(
+        store,
+        [pf.file.graph for pf in ontology],
+        list(loaded.data) + shapes,
+        shape_graphs=[pf.file.graph for pf in shapes],
+    )
     return [Problem(f.message(), f.file, f.line) for f in found]
 
 
 def _consistency(loaded: validate.Loaded, timeout: float, root: Path) -> list[Problem]:
-    result = reasoning.check_consistency(loaded.store.quads_for_pattern(None, None, None, None),
-                                         timeout=timeout, root=root)
+    result = reasoning.check_consistency(
+        loaded.store.quads_for_pattern(None, None, None, None), timeout=timeout, root=root
+    )
     if result.consistent:
         return []
     problems = [Problem(result.message)]
     for individual in result.individuals:
         file, line, prefixes = _place(individual, loaded.data)
-        problems.append(Problem(f"{project.shorten(individual, prefixes, '<{}>')} is involved in the inconsistency",
-                                file, line))
+        problems.append(
+            Problem(f"{project.shorten(individual, prefixes, '<{}>')} is involved in the inconsistency", file, line)
+        )
     if result.explanations:
         shown = re.sub(r"_:\S+", "_:b", "; ".join(result.explanations[0]))
         problems.append(Problem(f"one explanation (Pellet): {shown}"))
@@ -220,7 +246,7 @@ def _owl2_dl(root: Path) -> list[Problem]:
 def _qc(loaded: validate.Loaded, q) -> list[Problem]:
     problems = []
     prefixes = {**project.PREFIXES, **q.prefixes}
-    result = loaded.store.query(q.text, use_default_graph_as_union=True)
+    result = select(loaded.store, q.text, use_default_graph_as_union=True)
     variables = [v.value for v in result.variables]
     for row in result:
         focus = row["focus"] if "focus" in variables else None
@@ -231,14 +257,16 @@ def _qc(loaded: validate.Loaded, q) -> list[Problem]:
         elif focus is not None:  # a blank node has no place: the data files' prefixes
             prefixes = {**{k: v for pf in loaded.data for k, v in pf.prefixes.items()}, **prefixes}
         head = _show(focus, prefixes) if focus is not None else ""
-        details = "; ".join(f"{name}: {_show(row[name], prefixes)}" for name in variables
-                            if name != "focus" and row[name] is not None)
+        details = "; ".join(
+            f"{name}: {_show(row[name], prefixes)}" for name in variables if name != "focus" and row[name] is not None
+        )
         text = f"{head} ({details})" if head and details else (head or details)
         problems.append(Problem(f"{q.title}: {text}", file, line))
     return problems
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def _place(iri: str, parsed: Sequence[graph.ParsedFile]) -> tuple[Path | None, int | None, dict[str, str]]:
     """The file and line that define ``iri`` (as a subject at a line's start), and
@@ -258,7 +286,11 @@ def _place(iri: str, parsed: Sequence[graph.ParsedFile]) -> tuple[Path | None, i
 
 def _declaring_first(loaded: validate.Loaded, node: ox.NamedNode) -> list[graph.ParsedFile]:
     """The loaded files, those that give ``node`` a type first (where a term is declared)."""
-    typed = {q.graph_name.value for q in loaded.store.quads_for_pattern(node, RDF_TYPE, None, None)}
+    typed = {
+        q.graph_name.value
+        for q in loaded.store.quads_for_pattern(node, RDF_TYPE, None, None)
+        if not isinstance(q.graph_name, ox.DefaultGraph)  # the loaded files are named graphs
+    }
     files = list(loaded.data) + list(loaded.ontology)
     return sorted(files, key=lambda pf: pf.file.graph not in typed)
 
@@ -275,8 +307,8 @@ def _show(term, prefixes: dict[str, str]) -> str:
     if " " in value and all(part.startswith(("http://", "https://")) for part in value.split()):
         return " ".join(project.shorten(part, prefixes, "<{}>") for part in value.split())
     if term.language:
-        return f"\"{value}\"@{term.language}"
-    return value if term.datatype.value != str(rdflib.XSD.string) else f"\"{value}\""
+        return f'"{value}"@{term.language}'
+    return value if term.datatype.value != str(rdflib.XSD.string) else f'"{value}"'
 
 
 def _in_ontology_dir(pf: graph.ParsedFile) -> bool:
@@ -323,14 +355,19 @@ def to_json(report: CheckReport) -> str:
     out = {
         "passed": report.passed,
         "summary": report.summary(),
-        "checks": [{
-            "name": r.name,
-            "title": r.title,
-            "status": r.status,
-            "error": r.error,
-            "seconds": round(r.seconds, 3),
-            "problems": [{"message": p.message, "file": str(Path(p.file).resolve()) if p.file else None,
-                          "line": p.line} for p in r.problems],
-        } for r in report.results],
+        "checks": [
+            {
+                "name": r.name,
+                "title": r.title,
+                "status": r.status,
+                "error": r.error,
+                "seconds": round(r.seconds, 3),
+                "problems": [
+                    {"message": p.message, "file": str(Path(p.file).resolve()) if p.file else None, "line": p.line}
+                    for p in r.problems
+                ],
+            }
+            for r in report.results
+        ],
     }
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"

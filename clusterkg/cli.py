@@ -20,6 +20,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -29,6 +30,11 @@ from rich.table import Table
 from . import __version__, graph, project
 from .sparql import internal_query
 
+if TYPE_CHECKING:
+    import signal
+
+    from .server import Front, OxigraphServer
+
 EXIT_OK = 0
 EXIT_VIOLATIONS = 1
 EXIT_INPUT = 2
@@ -36,9 +42,9 @@ EXIT_PARAMETER = 3
 EXIT_REMOTE = 4
 EXIT_USAGE = 64
 
-console = Console()                      # data (standard output)
-err_console = Console(stderr=True)       # talk: progress, timings, warnings (silenced by --quiet)
-error_console = Console(stderr=True)     # errors (always shown)
+console = Console()  # data (standard output)
+err_console = Console(stderr=True)  # talk: progress, timings, warnings (silenced by --quiet)
+error_console = Console(stderr=True)  # errors (always shown)
 
 log = logging.getLogger("clusterkg")
 
@@ -51,13 +57,15 @@ class CliError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]  # click declares it a class variable
 
     def show(self, file=None) -> None:  # noqa: D401 - click API
-        error_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True,
-                            highlight=False, soft_wrap=True)  # one line: "file:line:column: reason" must not be folded
+        error_console.print(
+            f"[bold red]error:[/] {escape(self.format_message())}", markup=True, highlight=False, soft_wrap=True
+        )  # one line: "file:line:column: reason" must not be folded
 
 
 def load_store(files: tuple[Path, ...] = ()):
     """The project's graph (or the given files with the ontology) in the embedded store."""
     from . import validate
+
     try:
         return validate.load(files).store  # with progress on a terminal
     except graph.LoadError as e:
@@ -79,45 +87,82 @@ def data_files(files: tuple[Path, ...], data: Path | None) -> tuple[Path, ...]:
 def data_arguments(fn):
     """``FILES...`` and ``--data DIR``: the data to work on instead of the project's
     data/ (the ontology is always added)."""
-    fn = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-                      help="Use the Turtle files of DIR (*.ttl) as the data (default: the project's data/).")(fn)
+    fn = click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        metavar="DIR",
+        help="Use the Turtle files of DIR (*.ttl) as the data (default: the project's data/).",
+    )(fn)
     return click.argument("files", nargs=-1, type=click.Path(path_type=Path))(fn)
 
 
 # --- the one way to name a SPARQL server (load, query, stats) -------------------
 
+
 def endpoint_options(required: bool, timeout: float, timeout_help: str):
     """``--endpoint URL --server KIND`` (or explicit URLs), ``--auth``, ``--timeout``."""
+
     def decorate(f):
-        for option in reversed([
-            click.option("--endpoint", required=required, metavar="URL",
-                         help="Base URL of a SPARQL server (http://host:7878 for Oxigraph, http://host:8890 "
-                              "for Virtuoso; the SPARQL endpoint itself with --server generic)."),
-            click.option("--server", "server_kind", type=click.Choice(["oxigraph", "virtuoso", "generic"]),
-                         default="oxigraph", show_default=True,
-                         help="Which endpoints the server has under --endpoint."),
-            click.option("--query-url", metavar="URL", help="SPARQL query endpoint (default: from --server)."),
-            click.option("--update-url", metavar="URL", help="SPARQL Update endpoint (default: from --server)."),
-            click.option("--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (default: from --server)."),
-            click.option("--auth", type=click.Choice(["basic", "digest"]),
-                         help="HTTP authentication for the credentials of CLUSTERKG_USER / CLUSTERKG_PASSWORD "
-                              "or netrc (default: digest for virtuoso, else basic)."),
-            click.option("--timeout", type=click.FloatRange(min=0.1), default=timeout, show_default=True,
-                         help=timeout_help),
-        ]):
+        for option in reversed(
+            [
+                click.option(
+                    "--endpoint",
+                    required=required,
+                    metavar="URL",
+                    help="Base URL of a SPARQL server (http://host:7878 for Oxigraph, http://host:8890 "
+                    "for Virtuoso; the SPARQL endpoint itself with --server generic).",
+                ),
+                click.option(
+                    "--server",
+                    "server_kind",
+                    type=click.Choice(["oxigraph", "virtuoso", "generic"]),
+                    default="oxigraph",
+                    show_default=True,
+                    help="Which endpoints the server has under --endpoint.",
+                ),
+                click.option("--query-url", metavar="URL", help="SPARQL query endpoint (default: from --server)."),
+                click.option("--update-url", metavar="URL", help="SPARQL Update endpoint (default: from --server)."),
+                click.option(
+                    "--gsp-url", metavar="URL", help="Graph Store Protocol endpoint (default: from --server)."
+                ),
+                click.option(
+                    "--auth",
+                    type=click.Choice(["basic", "digest"]),
+                    help="HTTP authentication for the credentials of CLUSTERKG_USER / CLUSTERKG_PASSWORD "
+                    "or netrc (default: digest for virtuoso, else basic).",
+                ),
+                click.option(
+                    "--timeout", type=click.FloatRange(min=0.1), default=timeout, show_default=True, help=timeout_help
+                ),
+            ]
+        ):
             f = option(f)
         return f
+
     return decorate
 
 
-def remote_client(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
-                  gsp_url: str | None, auth: str | None, timeout: float, retries: int = 2):
+def remote_client(
+    endpoint: str,
+    server_kind: str,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    auth: str | None,
+    timeout: float,
+    retries: int = 2,
+):
     """The remote layer's client for the endpoint options."""
     from . import remote
-    endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url,
-                                            gsp=gsp_url)
-    return remote.SparqlClient(endpoints, timeout=timeout, retries=retries,
-                               auth=remote.make_auth(auth or endpoints.profile.auth, endpoints.update))
+
+    endpoints = remote.Endpoints.for_server(endpoint, server_kind, query=query_url, update=update_url, gsp=gsp_url)
+    return remote.SparqlClient(
+        endpoints,
+        timeout=timeout,
+        retries=retries,
+        auth=remote.make_auth(auth or endpoints.profile.auth, endpoints.update),
+    )
 
 
 class _LogHandler(logging.Handler):
@@ -146,8 +191,7 @@ def setup_output(verbose: int = 0, quiet: bool = False) -> None:
 
 
 @click.group()
-@click.version_option(__version__, "--version", "-V", prog_name="clusterkg",
-                      message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", "-V", prog_name="clusterkg", message="%(prog)s %(version)s")
 @click.option("-v", "--verbose", count=True, help="Show what is done (-v), and how (-vv), on standard error.")
 @click.option("-q", "--quiet", is_flag=True, help="Standard error shows errors only (no progress, timings, warnings).")
 def cli(verbose: int, quiet: bool) -> None:
@@ -165,9 +209,17 @@ def cli(verbose: int, quiet: bool) -> None:
 @cli.command()
 @data_arguments
 @endpoint_options(False, 60.0, "Seconds each request to the server may take in all.")
-def stats(files: tuple[Path, ...], data_dir: Path | None, endpoint: str | None, server_kind: str,
-          query_url: str | None, update_url: str | None, gsp_url: str | None, auth: str | None,
-          timeout: float) -> None:
+def stats(
+    files: tuple[Path, ...],
+    data_dir: Path | None,
+    endpoint: str | None,
+    server_kind: str,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    auth: str | None,
+    timeout: float,
+) -> None:
     """Print triples per named graph and instances per class.
 
     FILES are Turtle files to count instead of the project's data (the ontology
@@ -182,22 +234,27 @@ def stats(files: tuple[Path, ...], data_dir: Path | None, endpoint: str | None, 
     per_class.add_column("instances", justify="right")
     if endpoint:
         from . import remote
+
         if files:
             raise click.UsageError("give FILES or --endpoint, not both")
         try:
             with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout) as client:
                 reader = remote.Reader(client)
                 graphs = sorted(reader.counts().items())
-                classes = [(b["class"]["value"], b["instances"]["value"])
-                           for b in reader.results(internal_query("instances-per-class"))["results"]["bindings"]]
+                classes = [
+                    (b["class"]["value"], b["instances"]["value"])
+                    for b in reader.results(internal_query("instances-per-class"))["results"]["bindings"]
+                ]
         except remote.RemoteError as e:
             raise CliError(str(e), EXIT_REMOTE) from None
     else:
         store = load_store(files)
-        graphs = [(row["graph"].value, int(row["triples"].value))
-                  for row in store.query(internal_query("triples-per-graph"))]
-        classes = [(row["class"].value, row["instances"].value)
-                   for row in store.query(internal_query("instances-per-class"))]
+        graphs = [
+            (row["graph"].value, int(row["triples"].value)) for row in store.query(internal_query("triples-per-graph"))
+        ]
+        classes = [
+            (row["class"].value, row["instances"].value) for row in store.query(internal_query("instances-per-class"))
+        ]
     for name, n in graphs:
         per_graph.add_row(name, str(n))
     per_graph.add_row("[bold]total[/]", f"[bold]{sum(n for _, n in graphs)}[/]")
@@ -209,13 +266,29 @@ def stats(files: tuple[Path, ...], data_dir: Path | None, endpoint: str | None, 
 
 @cli.command("validate")
 @data_arguments
-@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text", show_default=True,
-              help="text: by node, for people; turtle: the SHACL validation report; json: the results as a list.")
-@click.option("--inference", type=click.Choice(["none", "rdfs", "owlrl", "both"]), default="none",
-              show_default=True, help="Inference before validating (none: see README, Validating).")
-@click.option("--engine", type=click.Choice(["fast", "pyshacl", "topbraid"]), default="fast", show_default=True,
-              help="fast (SHACL compiled to SPARQL on the embedded store), pyshacl (the reference, in "
-                   "process) or topbraid (TopQuadrant SHACL, needs Java >= 21).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="text: by node, for people; turtle: the SHACL validation report; json: the results as a list.",
+)
+@click.option(
+    "--inference",
+    type=click.Choice(["none", "rdfs", "owlrl", "both"]),
+    default="none",
+    show_default=True,
+    help="Inference before validating (none: see README, Validating).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl", "topbraid"]),
+    default="fast",
+    show_default=True,
+    help="fast (SHACL compiled to SPARQL on the embedded store), pyshacl (the reference, in "
+    "process) or topbraid (TopQuadrant SHACL, needs Java >= 21).",
+)
 def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, inference: str, engine: str) -> None:
     """Check the data against the SHACL shapes of shapes/.
 
@@ -225,6 +298,7 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, infer
     engine cannot run.
     """
     from . import engines, validate
+
     try:
         v = validate.validate_files(data_files(files, data_dir), engine=engine, inference=inference)
     except graph.LoadError as e:
@@ -240,10 +314,20 @@ def validate_cmd(files: tuple[Path, ...], data_dir: Path | None, fmt: str, infer
 
 @cli.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: grouped by check, one line per problem; json: every problem of every check.")
-@click.option("--skip", multiple=True, metavar="CHECK",
-              help="Leave out a check (consistency, owl2-dl, qc, qc:NAME ...); repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: grouped by check, one line per problem; json: every problem of every check.",
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    metavar="CHECK",
+    help="Leave out a check (consistency, owl2-dl, qc, qc:NAME ...); repeatable.",
+)
 def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
     """The quality gate: the shapes against SHACL for SHACL, every term declared,
     HermiT consistency with PROV-O/ORG/SKOS loaded, OWL 2 DL ontology files, and the
@@ -255,6 +339,7 @@ def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
     4: a check could not run (e.g. no Java for HermiT).
     """
     from . import check
+
     known = [*check.CHECKS, "qc", *(f"qc:{p.stem}" for p in check.qc_queries(project.ROOT))]
     unknown = [name for name in skip if name not in known]
     if unknown:
@@ -273,10 +358,20 @@ def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
 
 
 @cli.command("report")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/report"),
-              show_default=True, help="Folder to write index.html (and the picture) into.")
-@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
-              help="Language of the page: headings, captions and the graph's labels.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/report"),
+    show_default=True,
+    help="Folder to write index.html (and the picture) into.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="Language of the page: headings, captions and the graph's labels.",
+)
 @data_arguments
 def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """The main job: load, validate, run every canned query, draw the network, and
@@ -289,10 +384,18 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
 
     from . import query as query_mod
     from . import report
+
     steps = 5 + len(query_mod.catalogue())
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err_console, transient=True,
-                        disable=not err_console.is_terminal)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
     with progress:
         task = progress.add_task("report", total=steps)
 
@@ -306,79 +409,126 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
             progress.advance(task)
 
         try:
-            r = report.build(out, lang=lang, on_step=on_step, on_query=on_query,
-                             files=data_files(files, data_dir))
+            r = report.build(out, lang=lang, on_step=on_step, on_query=on_query, files=data_files(files, data_dir))
             progress.update(task, completed=steps)
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
     v = r.validation
     rows = sum(q.rows for q in r.queries)
+    assert r.analysis is not None, "report.build analyses the graph"
+
     console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
-    console.print(f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
-                  f"+ {r.counts['unnamed']} unnamed, {r.counts['sources']} source documents", highlight=False, soft_wrap=True)
-    console.print(f"  pages: {len(r.analysis.pages)} clusters; network: {len(r.analysis.network['nodes'])} nodes, "
-                  f"{len(r.analysis.network['edges'])} ties; map: {len(r.analysis.geo['points'])} places, "
-                  f"{len(r.analysis.geo['arcs'])} arcs", highlight=False, soft_wrap=True)
+    console.print(
+        f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
+        f"+ {r.counts['unnamed']} unnamed, {r.counts['sources']} source documents",
+        highlight=False,
+        soft_wrap=True,
+    )
+    console.print(
+        f"  pages: {len(r.analysis.pages)} clusters; network: {len(r.analysis.network['nodes'])} nodes, "
+        f"{len(r.analysis.network['edges'])} ties; map: {len(r.analysis.geo['points'])} places, "
+        f"{len(r.analysis.geo['arcs'])} arcs",
+        highlight=False,
+        soft_wrap=True,
+    )
     console.print(f"  validation: {v.summary()}", highlight=False, soft_wrap=True)
-    console.print(f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True)
+    console.print(
+        f"  queries: {len(r.queries)} run, {rows} rows, {len(r.failed)} failed", highlight=False, soft_wrap=True
+    )
     console.print(f"  picture: {escape(r.picture_note)}", highlight=False, soft_wrap=True)
     console.print(f"open it in a browser: {r.path.resolve().as_uri()}", highlight=False, soft_wrap=True)
     if not v.conforms:
-        raise CliError(f"the data does not conform: {v.summary()} (see the report's validation section)",
-                       EXIT_VIOLATIONS)
+        raise CliError(
+            f"the data does not conform: {v.summary()} (see the report's validation section)", EXIT_VIOLATIONS
+        )
     if r.failed:
-        raise CliError(f"{len(r.failed)} canned queries failed: {', '.join(q.name for q in r.failed)}",
-                       EXIT_PARAMETER)
+        raise CliError(f"{len(r.failed)} canned queries failed: {', '.join(q.name for q in r.failed)}", EXIT_PARAMETER)
 
 
 @cli.command("picture")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("build/picture/network"), show_default=True,
-              help="Path without suffix: writes OUT.svg and OUT.png.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("build/picture/network"),
+    show_default=True,
+    help="Path without suffix: writes OUT.svg and OUT.png.",
+)
 @click.option("--focus", metavar="IRI", help="Draw the neighbourhood of this node (an IRI, or ck:name).")
-@click.option("--hops", type=click.IntRange(min=0), default=2, show_default=True,
-              help="With --focus: how many ties away from the node.")
-@click.option("--max-nodes", type=click.IntRange(min=1), default=80, show_default=True,
-              help="Above this, draw only clusters and networks (or, with --focus, the nearest nodes).")
+@click.option(
+    "--hops",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="With --focus: how many ties away from the node.",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=1),
+    default=80,
+    show_default=True,
+    help="Above this, draw only clusters and networks (or, with --focus, the nearest nodes).",
+)
 def picture_cmd(out: Path, focus: str | None, hops: int, max_nodes: int) -> None:
     """Draw the network of clusters, cities, countries, networks, projects and agreements."""
     from . import picture
+
     if picture.MISSING is not None:
-        raise CliError(f"clusterkg picture needs {picture.MISSING}, which is not installed: "
-                       f"{picture.INSTALL_HINT}", EXIT_REMOTE)
+        raise CliError(
+            f"clusterkg picture needs {picture.MISSING}, which is not installed: {picture.INSTALL_HINT}", EXIT_REMOTE
+        )
     if focus:
         focus = project.expand(focus)
     store = load_store()
     try:
         pic = picture.picture(store, out, focus=focus, hops=hops, max_nodes=max_nodes)
     except KeyError:
-        raise CliError(f"--focus {focus}: no such node in the picture (give the IRI of a cluster, city, "
-                       f"country, network, project or agreement)", EXIT_PARAMETER) from None
+        raise CliError(
+            f"--focus {focus}: no such node in the picture (give the IRI of a cluster, city, "
+            f"country, network, project or agreement)",
+            EXIT_PARAMETER,
+        ) from None
     assert pic.graph is not None  # the picture extra is installed
-    console.print(f"drew {pic.graph.number_of_nodes()} nodes and {pic.graph.number_of_edges()} ties "
-                  f"({pic.note}): {', '.join(str(p) for p in pic.files.values())}", highlight=False, soft_wrap=True)
+    console.print(
+        f"drew {pic.graph.number_of_nodes()} nodes and {pic.graph.number_of_edges()} ties "
+        f"({pic.note}): {', '.join(str(p) for p in pic.files.values())}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @cli.command("docs")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/docs"),
-              show_default=True, help="Folder to write index.html into.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/docs"),
+    show_default=True,
+    help="Folder to write index.html into.",
+)
 def docs_cmd(out: Path) -> None:
     """Write the HTML documentation of the ontology (pyLODE), with labels, definitions and alignments."""
     from . import docs
+
     try:
         path = docs.write(out)
     except docs.DocsUnavailable as e:
         raise CliError(str(e), EXIT_REMOTE) from None
     except docs.DocsError as e:
         raise CliError(str(e), EXIT_INPUT) from None
-    console.print(f"documented {docs.count_terms(path)} classes and properties: {path}", highlight=False,
-                  soft_wrap=True)
+    console.print(
+        f"documented {docs.count_terms(path)} classes and properties: {path}", highlight=False, soft_wrap=True
+    )
 
 
 @cli.command("export")
-@click.option("--format", "fmt", type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "csv"]),
-              help="Output format (default: from the extension of --out).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: standard output).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "nt", "nq", "trig", "jsonld", "csv"]),
+    help="Output format (default: from the extension of --out).",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output)."
+)
 @data_arguments
 def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_dir: Path | None) -> None:
     """Write the whole graph (ontology + data) in one file.
@@ -388,6 +538,7 @@ def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_
     row per quad (subject, predicate, object, graph) in N-Triples term syntax.
     """
     from . import export
+
     try:
         fmt = export.format_for(out, fmt)
     except ValueError as e:
@@ -399,35 +550,107 @@ def export_cmd(fmt: str | None, out: Path | None, files: tuple[Path, ...], data_
         sys.stdout.flush()
         return
     graphs = {q.graph_name for q in store.quads_for_pattern(None, None, None, None)}
-    err_console.print(f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
-                  + (" (graphs merged)" if fmt in ("ttl", "nt") else ""), highlight=False, soft_wrap=True)
+    err_console.print(
+        f"wrote {len(store)} quads in {len(graphs)} named graphs as {fmt} to {out}"
+        + (" (graphs merged)" if fmt in ("ttl", "nt") else ""),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _graph_files_to_load(files: tuple[Path, ...], graph_name: str | None) -> list[graph.GraphFile]:
+    """The ontology and ``files`` (default: the project's files), each with its graph;
+    ``graph_name`` names the graph of the one file given."""
+    from . import remote
+
+    gfs = remote.files_with_ontology(files) if files else graph.project_files()
+    if graph_name is not None:
+        if len(files) != 1:
+            raise click.UsageError("--graph names the graph of exactly one FILE")
+        try:
+            remote.iri(graph_name)
+        except ValueError as e:
+            raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
+        gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
+    return gfs
 
 
 @cli.command("load")
 @endpoint_options(True, 120.0, "Seconds each request to the server may take in all (with its retries).")
-@click.option("--upload", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
-              help="Write the new versions by Graph Store PUT, or by SPARQL Update (INSERT DATA).")
-@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True,
-              help="Retries of requests that are safe to repeat, on connection errors and 502/503/504.")
-@click.option("--lock-wait", type=click.FloatRange(min=0), default=120.0, show_default=True,
-              help="Seconds to wait while another load holds the server's load lock.")
-@click.option("--lock-expiry", type=click.FloatRange(min=1), default=600.0, show_default=True,
-              help="Seconds after which this load's lock may be broken if it stops renewing it (renewed "
-                   "after each file).")
-@click.option("--graph", "graph_name", metavar="IRI",
-              help="With one FILE: the graph to load it into (default: from the file name).")
-@click.option("--virtuoso-bulk", "bulk_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Virtuoso on this machine: upload with its bulk loader (isql ld_dir/rdf_loader_run) through "
-                   "this folder, which must be in the server's DirsAllowed.")
-@click.option("--isql", default="127.0.0.1:1111", show_default=True, metavar="HOST:PORT",
-              help="With --virtuoso-bulk: Virtuoso's SQL port.")
-@click.option("--validate/--no-validate", default=True, show_default=True,
-              help="Refuse data that does not conform to the SHACL shapes.")
+@click.option(
+    "--upload",
+    type=click.Choice(["gsp", "update"]),
+    default="gsp",
+    show_default=True,
+    help="Write the new versions by Graph Store PUT, or by SPARQL Update (INSERT DATA).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Retries of requests that are safe to repeat, on connection errors and 502/503/504.",
+)
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait while another load holds the server's load lock.",
+)
+@click.option(
+    "--lock-expiry",
+    type=click.FloatRange(min=1),
+    default=600.0,
+    show_default=True,
+    help="Seconds after which this load's lock may be broken if it stops renewing it (renewed after each file).",
+)
+@click.option(
+    "--graph",
+    "graph_name",
+    metavar="IRI",
+    help="With one FILE: the graph to load it into (default: from the file name).",
+)
+@click.option(
+    "--virtuoso-bulk",
+    "bulk_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Virtuoso on this machine: upload with its bulk loader (isql ld_dir/rdf_loader_run) through "
+    "this folder, which must be in the server's DirsAllowed.",
+)
+@click.option(
+    "--isql",
+    default="127.0.0.1:1111",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="With --virtuoso-bulk: Virtuoso's SQL port.",
+)
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Refuse data that does not conform to the SHACL shapes.",
+)
 @data_arguments
-def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url: str | None,
-             gsp_url: str | None, auth: str | None, timeout: float, upload: str, retries: int,
-             lock_wait: float, lock_expiry: float, graph_name: str | None, bulk_dir: Path | None, isql: str,
-             validate: bool, files: tuple[Path, ...], data_dir: Path | None) -> None:
+def load_cmd(
+    endpoint: str,
+    server_kind: str,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    auth: str | None,
+    timeout: float,
+    upload: str,
+    retries: int,
+    lock_wait: float,
+    lock_expiry: float,
+    graph_name: str | None,
+    bulk_dir: Path | None,
+    isql: str,
+    validate: bool,
+    files: tuple[Path, ...],
+    data_dir: Path | None,
+) -> None:
     """Load the ontology and the data into a SPARQL server, one named graph per file.
 
     FILES are Turtle files to load instead of the project's data (the ontology is
@@ -438,31 +661,49 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
     come from CLUSTERKG_USER and CLUSTERKG_PASSWORD, or from ~/.netrc;
     CLUSTERKG_CA_BUNDLE names a CA bundle.
     """
-    from rich.progress import (BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn, TransferSpeedColumn)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TransferSpeedColumn,
+    )
 
     from . import remote
+
     files = data_files(files, data_dir)
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                        TransferSpeedColumn(), TimeElapsedColumn(), console=err_console, transient=True,
-                        disable=not err_console.is_terminal)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
     try:
-        gfs = remote.files_with_ontology(files) if files else graph.project_files()
-        if graph_name is not None:
-            if len(files) != 1:
-                raise click.UsageError("--graph names the graph of exactly one FILE")
-            try:
-                remote.iri(graph_name)
-            except ValueError as e:
-                raise click.UsageError(f"--graph {graph_name}: not an IRI ({e})") from None
-            gfs = remote.unique_files([*gfs[:-1], graph.GraphFile(files[0], graph_name)])
-        with remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout,
-                           retries) as client, progress:
+        gfs = _graph_files_to_load(files, graph_name)
+        with (
+            remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout, retries) as client,
+            progress,
+        ):
             shown = remote.LoadProgress(progress)
             bulk = remote.VirtuosoBulk(bulk_dir, isql) if bulk_dir else None
-            report = remote.load(gfs, client, validate=validate, upload=upload, lock_wait=lock_wait,
-                                 lock_expiry=lock_expiry, bulk=bulk, on_phase=shown.on_phase,
-                                 wrap_upload=shown.wrap_upload if err_console.is_terminal else None)
+            report = remote.load(
+                gfs,
+                client,
+                validate=validate,
+                upload=upload,
+                lock_wait=lock_wait,
+                lock_expiry=lock_expiry,
+                bulk=bulk,
+                on_phase=shown.on_phase,
+                wrap_upload=shown.wrap_upload if err_console.is_terminal else None,
+            )
     except graph.LoadError as e:
         raise CliError(f"{e} (nothing was sent)", EXIT_INPUT) from None
     except remote.ValidationFailed as e:
@@ -476,12 +717,14 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
     for gl in report.graphs:
         table.add_row(gl.file.graph, str(gl.before), str(gl.after))
     console.print(table)
-    console.print(f"loaded {report.triples} triples into {len(report.graphs)} graphs in "
-                  f"{report.seconds:.1f} s (switched after {report.switched_after:.1f} s); counts on the server "
-                  f"match what was sent", highlight=False)
+    console.print(
+        f"loaded {report.triples} triples into {len(report.graphs)} graphs in "
+        f"{report.seconds:.1f} s (switched after {report.switched_after:.1f} s); counts on the server "
+        f"match what was sent",
+        highlight=False,
+    )
     if report.broken_locks:
-        err_console.print(f"warning: broke the expired load lock of {', '.join(report.broken_locks)}",
-                          highlight=False)
+        err_console.print(f"warning: broke the expired load lock of {', '.join(report.broken_locks)}", highlight=False)
     if report.dropped:
         console.print(f"dropped {len(report.dropped)} old versions of the graphs", highlight=False)
     for warning in report.warnings:
@@ -489,21 +732,48 @@ def load_cmd(endpoint: str, server_kind: str, query_url: str | None, update_url:
 
 
 @cli.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
-              help="TCP port to listen on; 0 picks a free one.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=7878,
+    show_default=True,
+    help="TCP port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this machine only)."
+)
 @click.option("--write", is_flag=True, help="Read-write: accept SPARQL Update and Graph Store writes.")
-@click.option("--timeout", type=click.IntRange(min=1), default=30, show_default=True,
-              help="Query timeout in seconds: a query not answered in full by then gets HTTP 504.")
-@click.option("--max-result-mb", type=click.IntRange(min=1), default=100, show_default=True,
-              help="Largest answer in MB: a larger one gets HTTP 500 (add a LIMIT).")
-@click.option("--location", type=click.Path(file_okay=False, path_type=Path),
-              help="Store directory to keep (default: a temporary one, removed on exit). The "
-                   "project's graphs in it are replaced at each start; other graphs stay.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Query timeout in seconds: a query not answered in full by then gets HTTP 504.",
+)
+@click.option(
+    "--max-result-mb",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Largest answer in MB: a larger one gets HTTP 500 (add a LIMIT).",
+)
+@click.option(
+    "--location",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store directory to keep (default: a temporary one, removed on exit). The "
+    "project's graphs in it are replaced at each start; other graphs stay.",
+)
 @data_arguments
-def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: int, location: Path | None,
-              files: tuple[Path, ...], data_dir: Path | None) -> None:
+def serve_cmd(
+    port: int,
+    host: str,
+    write: bool,
+    timeout: int,
+    max_result_mb: int,
+    location: Path | None,
+    files: tuple[Path, ...],
+    data_dir: Path | None,
+) -> None:
     """Serve the graph as a SPARQL endpoint with the Oxigraph server; Ctrl-C stops it.
 
     Read-only unless --write; the default graph is the union of the named graphs
@@ -511,11 +781,11 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: in
     (the ontology is always served). A thin HTTP front forwards to Oxigraph and
     sends only complete answers: 504 after --timeout, 500 above --max-result-mb.
     """
-    import shutil
     import signal
     import tempfile
 
     from . import remote, server
+
     files = data_files(files, data_dir)
     gfs = remote.files_with_ontology(files) if files else graph.project_files()
     scratch = None
@@ -527,8 +797,9 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: in
     oxigraph = front = None
     try:
         try:
-            front = server.Front("http://127.0.0.1:0", host=host, port=port, timeout=timeout,
-                                 max_bytes=max_result_mb * 2**20)
+            front = server.Front(
+                "http://127.0.0.1:0", host=host, port=port, timeout=timeout, max_bytes=max_result_mb * 2**20
+            )
             counts = server.write_store(location, gfs)
         except server.FrontError as e:
             raise CliError(str(e), EXIT_REMOTE) from None
@@ -537,8 +808,7 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: in
         except OSError as e:
             raise CliError(f"cannot write the store at {location}: {e}", EXIT_INPUT) from None
         # Oxigraph on a private loopback port, its own timeout after the front's.
-        oxigraph = server.OxigraphServer(location, read_only=not write, union_default_graph=True,
-                                         timeout_s=timeout + 5)
+        oxigraph = server.OxigraphServer(location, read_only=not write, union_default_graph=True, timeout_s=timeout + 5)
         try:
             oxigraph.start()
         except server.ServerError as e:
@@ -554,14 +824,25 @@ def serve_cmd(port: int, host: str, write: bool, timeout: int, max_result_mb: in
             oxigraph.stop()
         click.echo("stopped")
     finally:
-        if front is not None:
-            front.stop()
-        if oxigraph is not None:
-            oxigraph.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        _serve_cleanup(front, oxigraph, previous, scratch)
+
+
+def _serve_cleanup(
+    front: Front | None, oxigraph: OxigraphServer | None, previous: dict[signal.Signals, Any], scratch: Path | None
+) -> None:
+    """What ``serve`` leaves: the front and the server stopped, the signal handlers
+    put back, the scratch store removed."""
+    import shutil
+    import signal
+
+    if front is not None:
+        front.stop()
+    if oxigraph is not None:
+        oxigraph.stop()
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _interrupt(signum, frame):
@@ -580,6 +861,7 @@ def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
     not hold the triple.
     """
     from . import why
+
     store = load_store()
     try:
         supports = why.why(store, subject, predicate, obj)
@@ -593,20 +875,50 @@ def why_cmd(subject: str, predicate: str, obj: str | None) -> None:
 
 @cli.command("query")
 @click.argument("name", required=False)
-@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE",
-              help="A parameter of the query (repeatable); see --list for each query's parameters.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
-              show_default=True, help="table; csv or tsv (SPARQL 1.1 CSV/TSV results); json (SPARQL 1.1 JSON results).")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the query (repeatable); see --list for each query's parameters.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+    help="table; csv or tsv (SPARQL 1.1 CSV/TSV results); json (SPARQL 1.1 JSON results).",
+)
 @endpoint_options(False, 60.0, "With --endpoint: seconds the server may take to answer each request.")
 @click.option("--list", "list_only", is_flag=True, help="List the canned queries and their parameters.")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many rows (a page).")
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Skip this many rows first (with --limit: the next page).")
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Skip this many rows first (with --limit: the next page).",
+)
 @data_arguments
-def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str | None, server_kind: str,
-              query_url: str | None, update_url: str | None, gsp_url: str | None, auth: str | None,
-              timeout: float, list_only: bool, limit: int | None, offset: int, files: tuple[Path, ...],
-              data_dir: Path | None) -> None:
+def query_cmd(
+    name: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    endpoint: str | None,
+    server_kind: str,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    auth: str | None,
+    timeout: float,
+    list_only: bool,
+    limit: int | None,
+    offset: int,
+    files: tuple[Path, ...],
+    data_dir: Path | None,
+) -> None:
     """Run the canned SPARQL query NAME (queries/NAME.rq) on the graph.
 
     FILES (or --data DIR) are the Turtle files to query instead of the project's
@@ -619,9 +931,12 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
     """
     from . import query as q
     from . import remote
-    if endpoint:
-        endpoint = remote.Reader(remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth,
-                                               timeout))
+
+    reader = (
+        remote.Reader(remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout))
+        if endpoint
+        else None
+    )
     try:
         if list_only:
             cat = q.catalogue()
@@ -631,10 +946,11 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
             raise q.QueryError("give the NAME of a query (see: clusterkg query --list)")
         q.get(name)
         values = q.parse_param_options(params)
-        if endpoint and (files or data_dir):
+        if reader and (files or data_dir):
             raise click.UsageError("give either --endpoint or data files, not both")
-        store = None if endpoint else load_store(data_files(files, data_dir))
-        result = q.run(name, values, store=store, endpoint=endpoint, limit=limit, offset=offset)
+        store = None if reader else load_store(data_files(files, data_dir))
+        # query.run reads through a remote.Reader too; its annotation (query.py) says str only
+        result = q.run(name, values, store=store, endpoint=reader, limit=limit, offset=offset)  # type: ignore[arg-type]
     except q.QueryError as e:
         raise CliError(str(e), EXIT_PARAMETER) from None
     except q.RemoteError as e:
@@ -650,9 +966,15 @@ def query_cmd(name: str | None, params: tuple[str, ...], fmt: str, endpoint: str
 
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--into", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The Turtle file of data/ to add the rows to (default: data/imported.ttl); created if absent.")
-@click.option("--dry-run", is_flag=True, help="Check everything and print the Turtle that would be added; write nothing.")
+@click.option(
+    "--into",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The Turtle file of data/ to add the rows to (default: data/imported.ttl); created if absent.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Check everything and print the Turtle that would be added; write nothing."
+)
 def import_cmd(files: tuple[Path, ...], into: Path | None, dry_run: bool) -> None:
     """Add the rows of CSV FILES (sources, clusters, organisations, ties,
     observations, agreements: see data/templates/) to the graph.
@@ -663,6 +985,7 @@ def import_cmd(files: tuple[Path, ...], into: Path | None, dry_run: bool) -> Non
     the file, row, column and value); nothing is written unless 0.
     """
     from . import importer
+
     data_dir = (project.ROOT / "data").resolve()
     if into is not None and (into.suffix != ".ttl" or into.resolve().parent != data_dir):
         raise click.UsageError(f"--into {into}: give a .ttl file of the data folder ({data_dir})")
@@ -672,22 +995,31 @@ def import_cmd(files: tuple[Path, ...], into: Path | None, dry_run: bool) -> Non
         for problem in e.problems:
             err_console.print(escape(str(problem)), highlight=False, soft_wrap=True, emoji=False)
         what = "the graph would not conform" if e.exit_code == EXIT_VIOLATIONS else "refused"
-        raise CliError(f"{what}: {len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; "
-                       f"nothing written", e.exit_code) from None
-    target = outcome.into.resolve().relative_to(project.ROOT.resolve()) if outcome.into.resolve().is_relative_to(
-        project.ROOT.resolve()) else outcome.into
+        raise CliError(
+            f"{what}: {len(e.problems)} problem{'s' if len(e.problems) != 1 else ''}; nothing written", e.exit_code
+        ) from None
+    target = (
+        outcome.into.resolve().relative_to(project.ROOT.resolve())
+        if outcome.into.resolve().is_relative_to(project.ROOT.resolve())
+        else outcome.into
+    )
     if outcome.places:
-        err_console.print(f"new places from the reference data: {', '.join(project.shorten(p) for p in outcome.places)}",
-                          highlight=False, soft_wrap=True)
+        err_console.print(
+            f"new places from the reference data: {', '.join(project.shorten(p) for p in outcome.places)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     for warning in outcome.warnings:
         err_console.print(f"warning: {escape(warning)}", highlight=False, soft_wrap=True, emoji=False)
     if dry_run:
         click.echo(outcome.turtle, nl=False)
-        err_console.print(f"dry run: would add {outcome.summary()} to {target}; nothing written",
-                          highlight=False, soft_wrap=True)
+        err_console.print(
+            f"dry run: would add {outcome.summary()} to {target}; nothing written", highlight=False, soft_wrap=True
+        )
     else:
-        console.print(f"imported {outcome.summary()} into {target}; the graph conforms",
-                      highlight=False, soft_wrap=True)
+        console.print(
+            f"imported {outcome.summary()} into {target}; the graph conforms", highlight=False, soft_wrap=True
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

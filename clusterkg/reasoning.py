@@ -35,13 +35,14 @@ import re
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import pyoxigraph as ox
 
 from . import engines, project
+from .sparql import value_of
 
 IMPORTS_DIR = project.ONTOLOGY_DIR / "imports"
 CATALOG = "catalog-v001.xml"
@@ -86,7 +87,7 @@ def catalog(root: Path = project.ROOT) -> dict[str, Path]:
     """Ontology IRI -> local file, from ``ontology/imports/catalog-v001.xml``."""
     folder = root / "ontology" / "imports"
     tree = ET.parse(folder / CATALOG)
-    return {e.get("name"): (folder / e.get("uri")) for e in tree.getroot().iter(f"{_CATALOG_NS}uri")}
+    return {e.attrib["name"]: (folder / e.attrib["uri"]) for e in tree.getroot().iter(f"{_CATALOG_NS}uri")}
 
 
 def ontology_iris(root: Path = project.ROOT) -> dict[str, Path]:
@@ -96,8 +97,7 @@ def ontology_iris(root: Path = project.ROOT) -> dict[str, Path]:
     out = dict(catalog(root))
     for path in sorted((root / "ontology").glob("*.ttl")):
         for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
-            if (t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY
-                    and isinstance(t.subject, ox.NamedNode)):
+            if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY and isinstance(t.subject, ox.NamedNode):
                 out.setdefault(t.subject.value, path)
     return out
 
@@ -109,32 +109,54 @@ def import_files(root: Path = project.ROOT) -> list[Path]:
 
 # --- HermiT -------------------------------------------------------------------------------
 
-def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: Path = project.ROOT,
-                      timeout: float = DEFAULT_TIMEOUT) -> Consistency:
+
+def check_consistency(
+    quads: Iterable[ox.Quad], *, imports: bool = True, root: Path = project.ROOT, timeout: float = DEFAULT_TIMEOUT
+) -> Consistency:
     """Run HermiT on the union of the quads' triples, with the catalogued imports
     (``imports=True``). Raises :class:`ReasonerError` (or :class:`ImportNotFound`)
     when no answer can be had."""
-    known = ontology_iris(root)
     catalogued = set(catalog(root).values())
+    triples, imported, present = _split_quads(quads)
+    _add_imports(triples, imported, present, set(catalogued) if imports else set(), catalogued, ontology_iris(root))
+    return _run_hermit(triples, timeout)
+
+
+def _split_quads(quads: Iterable[ox.Quad]) -> tuple[list[ox.Triple], list[str], set[str]]:
+    """The quads' triples but owl:imports; the ontologies they import; those they declare."""
     triples: list[ox.Triple] = []
-    wanted: set[Path] = set(catalogued) if imports else set()
     imported: list[str] = []
     present: set[str] = set()  # ontologies the graph declares itself
     for q in quads:
         if q.predicate.value == OWL_IMPORTS:
-            imported.append(q.object.value)
+            imported.append(value_of(q.object))
             continue
-        if q.predicate.value == RDF_TYPE and q.object.value == OWL_ONTOLOGY:
-            present.add(q.subject.value)
+        if q.predicate.value == RDF_TYPE and value_of(q.object) == OWL_ONTOLOGY:
+            present.add(value_of(q.subject))
         triples.append(ox.Triple(q.subject, q.predicate, q.object))
+    return triples, imported, present
+
+
+def _add_imports(
+    triples: list[ox.Triple],
+    imported: list[str],
+    present: set[str],
+    wanted: set[Path],
+    catalogued: set[Path],
+    known: dict[str, Path],
+) -> None:
+    """Add to ``triples`` the files ``wanted`` and those ``imported`` (transitively),
+    local files only; ``present`` grows with the ontologies loaded."""
     loaded: set[Path] = set()
     while imported or wanted - loaded:
         for target in imported:
             if target in present:
                 continue
             if target not in known:
-                raise ImportNotFound(f"owl:imports <{target}> is not in ontology/imports/{CATALOG} nor an "
-                                     "ontology of ontology/ (imports are never fetched from the network)")
+                raise ImportNotFound(
+                    f"owl:imports <{target}> is not in ontology/imports/{CATALOG} nor an "
+                    "ontology of ontology/ (imports are never fetched from the network)"
+                )
             wanted.add(known[target])
         imported = []
         for path in sorted(wanted - loaded):
@@ -148,13 +170,28 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
                     present.add(t.subject.value)
                 triples.append(t)
 
+
+def _run_hermit(triples: list[ox.Triple], timeout: float) -> Consistency:
+    """HermiT's answer on ``triples``, with the individuals of its explanations."""
     java = _java()
     with tempfile.TemporaryDirectory(prefix="clusterkg-hermit-") as tmp:
         path = Path(tmp) / "graph.nt"
         ox.serialize(triples, output=str(path), format=ox.RdfFormat.N_TRIPLES)
-        hermit = _run([java, f"-Xmx{JAVA_MEMORY}M", "-cp", _classpath("hermit"),
-                       "org.semanticweb.HermiT.cli.CommandLine", "-k", "--ignoreUnsupportedDatatypes",
-                       "-I", path.as_uri()], "HermiT", timeout)
+        hermit = _run(
+            [
+                java,
+                f"-Xmx{JAVA_MEMORY}M",
+                "-cp",
+                _classpath("hermit"),
+                "org.semanticweb.HermiT.cli.CommandLine",
+                "-k",
+                "--ignoreUnsupportedDatatypes",
+                "-I",
+                path.as_uri(),
+            ],
+            "HermiT",
+            timeout,
+        )
         if hermit.returncode == 0:
             return Consistency(True, "HermiT: consistent")
         if "InconsistentOntologyException" not in hermit.stderr + hermit.stdout:
@@ -164,8 +201,9 @@ def check_consistency(quads: Iterable[ox.Quad], *, imports: bool = True, root: P
     if not individuals:
         return Consistency(False, "HermiT: the ontology is inconsistent")
     names = ", ".join(project.shorten(i, unmatched="<{}>") for i in individuals)
-    return Consistency(False, f"HermiT: the ontology is inconsistent; individuals involved: {names}",
-                       individuals, explanations)
+    return Consistency(
+        False, f"HermiT: the ontology is inconsistent; individuals involved: {names}", individuals, explanations
+    )
 
 
 def _java() -> str:
@@ -177,6 +215,7 @@ def _java() -> str:
 
 def _classpath(reasoner: str) -> str:
     import owlready2.reasoning
+
     return owlready2.reasoning._HERMIT_CLASSPATH if reasoner == "hermit" else owlready2.reasoning._PELLET_CLASSPATH
 
 
@@ -207,9 +246,23 @@ _EXPLANATION_START = re.compile(r"^\s*\d+\)\s+(.*)$")
 def _explain(java: str, path: Path, timeout: float) -> tuple[tuple[str, ...], ...]:
     """Pellet's explanations of the inconsistency; () when Pellet cannot give them."""
     try:
-        pellet = _run([java, f"-Xmx{JAVA_MEMORY}M", "-cp", _classpath("pellet"), "pellet.Pellet", "explain",
-                       "--inconsistent", "--max", str(MAX_EXPLANATIONS), "--ignore-imports", str(path)],
-                      "Pellet", timeout)
+        pellet = _run(
+            [
+                java,
+                f"-Xmx{JAVA_MEMORY}M",
+                "-cp",
+                _classpath("pellet"),
+                "pellet.Pellet",
+                "explain",
+                "--inconsistent",
+                "--max",
+                str(MAX_EXPLANATIONS),
+                "--ignore-imports",
+                str(path),
+            ],
+            "Pellet",
+            timeout,
+        )
     except ReasonerError:
         return ()
     if pellet.returncode != 0:
@@ -225,9 +278,26 @@ def _explain(java: str, path: Path, timeout: float) -> tuple[tuple[str, ...], ..
 
 
 #: Pellet's words for axioms about classes and properties (not assertions)
-_SCHEMA_WORDS = {"domain", "range", "subClassOf", "subPropertyOf", "disjointWith", "inverseOf", "equivalentTo",
-                 "equivalentClass", "equivalentProperty", "Functional", "InverseFunctional", "Transitive",
-                 "Symmetric", "Asymmetric", "Reflexive", "Irreflexive", "DisjointWith", "propertyDisjointWith"}
+_SCHEMA_WORDS = {
+    "domain",
+    "range",
+    "subClassOf",
+    "subPropertyOf",
+    "disjointWith",
+    "inverseOf",
+    "equivalentTo",
+    "equivalentClass",
+    "equivalentProperty",
+    "Functional",
+    "InverseFunctional",
+    "Transitive",
+    "Symmetric",
+    "Asymmetric",
+    "Reflexive",
+    "Irreflexive",
+    "DisjointWith",
+    "propertyDisjointWith",
+}
 
 
 def _individuals(explanations, triples: list[ox.Triple]) -> tuple[str, ...]:

@@ -58,6 +58,7 @@ names a CA bundle).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import importlib
@@ -67,9 +68,9 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 import requests
@@ -77,7 +78,7 @@ from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from requests.utils import get_netrc_auth
 
 from . import graph, project
-from .sparql import internal_query, read_rq
+from .sparql import internal_query, read_rq, select
 
 CATALOGUE_GRAPH = project.BASE + "catalogue"
 LOCK_GRAPH = CATALOGUE_GRAPH + "/lock"
@@ -112,6 +113,7 @@ class ValidationFailed(Exception):
 
 # --- endpoints ---------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ServerProfile:
     """Where a kind of server has its endpoints, relative to its base URL."""
@@ -129,8 +131,9 @@ class ServerProfile:
 
 PROFILES: dict[str, ServerProfile] = {
     # Oxigraph: /query, /update, /store?graph=…; no_transaction = bulk loader.
-    "oxigraph": ServerProfile("query", "update", "store", "graph", (("no_transaction", ""),),
-                              versions_query="version-graph-names"),
+    "oxigraph": ServerProfile(
+        "query", "update", "store", "graph", (("no_transaction", ""),), versions_query="version-graph-names"
+    ),
     # Virtuoso: public /sparql for queries; updates and the Graph Store behind digest auth.
     "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), "digest"),
     # Any SPARQL 1.1 server whose query and update endpoint is the URL itself;
@@ -152,18 +155,28 @@ class Endpoints:
     gsp_params: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def for_server(cls, base: str, server: str = "oxigraph", *, query: str | None = None,
-                   update: str | None = None, gsp: str | None = None) -> "Endpoints":
+    def for_server(
+        cls,
+        base: str,
+        server: str = "oxigraph",
+        *,
+        query: str | None = None,
+        update: str | None = None,
+        gsp: str | None = None,
+    ) -> Endpoints:
         """Endpoints of a ``server`` (a key of :data:`PROFILES`) at ``base``; explicit URLs win."""
         profile = PROFILES[server]
 
-        def at(path: str | None) -> str | None:
-            if path is None:
-                return None
+        def at(path: str) -> str:
             return base.rstrip("/") + "/" + path if path else base
 
-        return cls(query or at(profile.query), update or at(profile.update), gsp or at(profile.gsp),
-                   profile, profile.gsp_params if gsp is None else ())
+        return cls(
+            query or at(profile.query),
+            update or at(profile.update),
+            gsp or (None if profile.gsp is None else at(profile.gsp)),
+            profile,
+            profile.gsp_params if gsp is None else (),
+        )
 
 
 # --- SPARQL text ---------------------------------------------------------------
@@ -216,8 +229,10 @@ def fill_graphs(query: str, graphs: Iterable[str]) -> str:
 def fill_params(update: str, **values: str | Term) -> str:
     """Replace ``<urn:clusterkg:param:NAME>`` placeholders by terms (an IRI given as
     str, or a pyoxigraph term), written by pyoxigraph."""
+
     def sub(m: re.Match) -> str:
         return _term_text(values[m.group(1)])
+
     return _PARAM_RE.sub(sub, strip_comments(update))
 
 
@@ -256,14 +271,14 @@ def insert_data_update(graph_iri: str, ntriples: bytes) -> str:
 def local_counts(store: ox.Store, graphs: Sequence[str]) -> dict[str, int]:
     """Triples per graph in a local store (the same query as on the server)."""
     counts = {g: 0 for g in graphs}
-    for row in store.query(fill_graphs(internal_query("graph-triple-counts"), graphs)):
+    for row in select(store, fill_graphs(internal_query("graph-triple-counts"), graphs)):
         counts[row["graph"].value] = int(row["triples"].value)
     return counts
 
 
 def version_iri(graph_iri: str, now: dt.datetime | None = None) -> str:
     """A new version of a graph: ``<graph>/v/<UTC time>-<uuid>`` (sorts by time)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return f"{graph_iri}/v/{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex}"
 
 
@@ -272,6 +287,7 @@ def is_version(graph_iri: str) -> bool:
 
 
 # --- credentials and HTTP ------------------------------------------------------
+
 
 def credentials(url: str) -> tuple[str, str] | None:
     """(user, password) from CLUSTERKG_USER / CLUSTERKG_PASSWORD, else from netrc (``NETRC``)."""
@@ -308,9 +324,17 @@ class SparqlClient:
     connection; ``retries``: further attempts of a call that is safe to repeat.
     """
 
-    def __init__(self, endpoints: Endpoints, *, auth: AuthBase | None = None, timeout: float = 60.0,
-                 connect_timeout: float = 5.0, retries: int = 2, backoff: float = 0.5,
-                 verify: str | bool | None = None):
+    def __init__(
+        self,
+        endpoints: Endpoints,
+        *,
+        auth: AuthBase | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 5.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        verify: str | bool | None = None,
+    ):
         self.endpoints = endpoints
         self.auth = auth
         self.timeout = timeout
@@ -323,7 +347,7 @@ class SparqlClient:
     def close(self) -> None:
         self._session.close()
 
-    def __enter__(self) -> "SparqlClient":
+    def __enter__(self) -> SparqlClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -331,9 +355,18 @@ class SparqlClient:
 
     # -- plumbing
 
-    def send(self, method: str, url: str, *, what: str, ok: Iterable[int] = (200, 201, 204),
-             safe: bool = True, timeout: float | None = None, max_bytes: int | None = None,
-             **kwargs) -> tuple[requests.Response, bytes]:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        ok: Iterable[int] = (200, 201, 204),
+        safe: bool = True,
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+        **kwargs,
+    ) -> tuple[requests.Response, bytes]:
         """One call: the answer and its whole body, within ``timeout`` seconds in all.
 
         ``safe``: the request may be repeated (retried on connection errors and
@@ -349,27 +382,8 @@ class SparqlClient:
                 if remaining <= 0:
                     raise _OutOfTime()
                 response, body = self._attempt(method, url, deadline, **kwargs)
-            except _OutOfTime:
-                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
-            except requests.exceptions.SSLError as e:
-                raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
-            except requests.exceptions.ConnectTimeout:
-                failure = (f"{what}: cannot connect to {url}: no connection within "
-                           f"{min(self.connect_timeout, budget):g} s")
-                retry = True
-            except requests.exceptions.ReadTimeout:
-                raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
-            except requests.exceptions.ConnectionError as e:
-                cause = _root_cause(e)
-                if _not_http(cause):
-                    raise RemoteError(f"{what}: {url} answered something that is not HTTP "
-                                      f"({cause})") from None
-                refused = "refused" in cause.lower()
-                failure = f"{what}: cannot connect to {url}: {cause}" + (
-                    " (is the server running?)" if refused else "")
-                retry = safe or refused
-            except requests.exceptions.RequestException as e:
-                raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
+            except (_OutOfTime, requests.exceptions.RequestException) as e:
+                failure, retry = self._failure(e, what=what, url=url, budget=budget, safe=safe)
             else:
                 if response.status_code in ok:
                     return response, body
@@ -384,15 +398,45 @@ class SparqlClient:
                 raise RemoteError(failure + f" ({attempt} attempts within {budget:g} s)")
             time.sleep(pause)
 
-    def _attempt(self, method: str, url: str, deadline: float, *, max_bytes: int | None = None,
-                 **kwargs) -> tuple[requests.Response, bytes]:
+    def _failure(self, e: Exception, *, what: str, url: str, budget: float, safe: bool) -> tuple[str, bool]:
+        """What a failed attempt says, and whether another may be tried; raises
+        :class:`RemoteError` when none may."""
+        if isinstance(e, _OutOfTime):
+            raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+        if isinstance(e, requests.exceptions.SSLError):
+            raise RemoteError(f"{what}: TLS error talking to {url}: {_root_cause(e)}") from None
+        if isinstance(e, requests.exceptions.ConnectTimeout):
+            return (
+                f"{what}: cannot connect to {url}: no connection within {min(self.connect_timeout, budget):g} s",
+                True,
+            )
+        if isinstance(e, requests.exceptions.ReadTimeout):
+            raise RemoteError(f"{what}: {url} gave no answer within {budget:g} s") from None
+        if isinstance(e, requests.exceptions.ConnectionError):
+            cause = _root_cause(e)
+            if _not_http(cause):
+                raise RemoteError(f"{what}: {url} answered something that is not HTTP ({cause})") from None
+            refused = "refused" in cause.lower()
+            failure = f"{what}: cannot connect to {url}: {cause}" + (" (is the server running?)" if refused else "")
+            return failure, safe or refused
+        raise RemoteError(f"{what}: request to {url} failed: {_root_cause(e)}") from None
+
+    def _attempt(
+        self, method: str, url: str, deadline: float, *, max_bytes: int | None = None, **kwargs
+    ) -> tuple[requests.Response, bytes]:
         remaining = deadline - time.monotonic()
         data = kwargs.get("data")
         if isinstance(data, io.IOBase) and data.seekable():
             data.seek(0)
         response = self._session.request(
-            method, url, auth=self.auth, verify=self.verify, stream=True,
-            timeout=(min(self.connect_timeout, remaining), max(0.05, remaining)), **kwargs)
+            method,
+            url,
+            auth=self.auth,
+            verify=self.verify,
+            stream=True,
+            timeout=(min(self.connect_timeout, remaining), max(0.05, remaining)),
+            **kwargs,
+        )
         chunks, size = [], 0
         try:
             for chunk in response.iter_content(64 * 1024):
@@ -411,38 +455,45 @@ class SparqlClient:
     def _refusal(self, what: str, method: str, url: str, response: requests.Response, body: bytes) -> str:
         hint = ""
         if response.status_code in (401, 403):
-            hint = (f" (credentials come from {USER_ENV}/{PASSWORD_ENV} or netrc; "
-                    f"{'none were found' if self.auth is None else 'check them and --auth'})")
-        return (f"{what}: {method} {url} answered {response.status_code} {response.reason}: "
-                f"{excerpt(body)}{hint}")
+            hint = (
+                f" (credentials come from {USER_ENV}/{PASSWORD_ENV} or netrc; "
+                f"{'none were found' if self.auth is None else 'check them and --auth'})"
+            )
+        return f"{what}: {method} {url} answered {response.status_code} {response.reason}: {excerpt(body)}{hint}"
 
     # -- SPARQL
 
-    def results(self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query",
-                timeout: float | None = None) -> dict:
+    def results(
+        self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query", timeout: float | None = None
+    ) -> dict:
         """SPARQL JSON results (a SELECT or an ASK) as a dict; with ``dataset``, the query
         reads exactly these graphs (``default-graph-uri`` and ``named-graph-uri``)."""
         url = self.endpoints.query
         form: list[tuple[str, str]] = [("query", query)]
         for g in dataset or ():
             form += [("default-graph-uri", g), ("named-graph-uri", g)]
-        response, body = self.send("POST", url, what=what, ok=(200,), data=form, timeout=timeout,
-                                   headers={"Accept": SPARQL_JSON})
+        response, body = self.send(
+            "POST", url, what=what, ok=(200,), data=form, timeout=timeout, headers={"Accept": SPARQL_JSON}
+        )
         try:
             import json
+
             data = json.loads(body.decode("utf-8"))
             if not isinstance(data, dict) or not (
-                    isinstance(data.get("boolean"), bool)
-                    or isinstance(data.get("results", {}).get("bindings"), list)):
+                isinstance(data.get("boolean"), bool) or isinstance(data.get("results", {}).get("bindings"), list)
+            ):
                 raise ValueError
             return data
         except (ValueError, AttributeError, UnicodeDecodeError):
-            raise RemoteError(f"{what}: unexpected answer from {url}: expected SPARQL JSON results, got "
-                              f"{response.headers.get('Content-Type', 'no Content-Type')}: "
-                              f"{excerpt(body)}") from None
+            raise RemoteError(
+                f"{what}: unexpected answer from {url}: expected SPARQL JSON results, got "
+                f"{response.headers.get('Content-Type', 'no Content-Type')}: "
+                f"{excerpt(body)}"
+            ) from None
 
-    def select(self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query",
-               columns: Sequence[str] = ()) -> list[dict[str, str]]:
+    def select(
+        self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query", columns: Sequence[str] = ()
+    ) -> list[dict[str, str]]:
         """Run a SELECT query; each row maps variable names to the values' text.
         ``columns``: variables every row must bind."""
         rows = []
@@ -452,41 +503,59 @@ class SparqlClient:
                 if any(not isinstance(values[c], str) for c in columns):
                     raise TypeError
             except (KeyError, TypeError, AttributeError):
-                raise RemoteError(f"{what}: unexpected answer from {self.endpoints.query}: row "
-                                  f"{excerpt(str(row).encode())} lacks {', '.join(columns)}") from None
+                raise RemoteError(
+                    f"{what}: unexpected answer from {self.endpoints.query}: row "
+                    f"{excerpt(str(row).encode())} lacks {', '.join(columns)}"
+                ) from None
             rows.append(values)
         return rows
 
     def update(self, update: str, *, what: str = "update", safe: bool = False) -> None:
-        self.send("POST", self.endpoints.update, what=what, safe=safe, data=update.encode("utf-8"),
-                  headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        self.send(
+            "POST",
+            self.endpoints.update,
+            what=what,
+            safe=safe,
+            data=update.encode("utf-8"),
+            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+        )
 
     def counts(self, graphs: Sequence[str], *, what: str = "counting triples") -> dict[str, int]:
         """Triples per graph on the server (0 for a missing graph)."""
         counts = {g: 0 for g in graphs}
         if not graphs:
             return counts
-        for row in self.select(fill_graphs(internal_query("graph-triple-counts"), graphs), what=what,
-                               columns=("graph", "triples")):
+        for row in self.select(
+            fill_graphs(internal_query("graph-triple-counts"), graphs), what=what, columns=("graph", "triples")
+        ):
             try:
                 n = int(row["triples"])
             except ValueError:
-                raise RemoteError(f"{what}: unexpected answer from {self.endpoints.query}: "
-                                  f"{excerpt(row['triples'].encode())} is not a count") from None
+                raise RemoteError(
+                    f"{what}: unexpected answer from {self.endpoints.query}: "
+                    f"{excerpt(row['triples'].encode())} is not a count"
+                ) from None
             if row["graph"] in counts:
                 counts[row["graph"]] = n
         return counts
 
     def catalogue(self, *, what: str = "reading the catalogue") -> dict[str, str]:
         """``{graph: current version}`` from the catalogue graph (empty: no catalogue)."""
-        return {row["graph"]: row["version"]
-                for row in self.select(internal_query("catalogue"), what=what, columns=("graph", "version"))}
+        return {
+            row["graph"]: row["version"]
+            for row in self.select(internal_query("catalogue"), what=what, columns=("graph", "version"))
+        }
 
     def version_graphs(self) -> list[str]:
         """Version and staging graphs on the server (current or not)."""
-        return [row["graph"] for row in self.select(internal_query(self.endpoints.profile.versions_query),
-                                                    what="listing the versions of the graphs",
-                                                    columns=("graph",))]
+        return [
+            row["graph"]
+            for row in self.select(
+                internal_query(self.endpoints.profile.versions_query),
+                what="listing the versions of the graphs",
+                columns=("graph",),
+            )
+        ]
 
     def drop(self, graphs: Sequence[str], *, what: str = "dropping old versions") -> None:
         """Drop graphs (if they exist) in one update request (safe to repeat)."""
@@ -500,8 +569,7 @@ class SparqlClient:
         if self.endpoints.gsp is None:
             raise RemoteError(f"{what}: no Graph Store endpoint is known for this server")
         params = [(self.endpoints.profile.graph_param, graph_iri), *self.endpoints.gsp_params]
-        self.send("PUT", self.endpoints.gsp, what=what, params=params, data=body,
-                  headers={"Content-Type": UPLOAD_TYPE})
+        self.send("PUT", self.endpoints.gsp, what=what, params=params, data=body, headers={"Content-Type": UPLOAD_TYPE})
 
     def insert_graph(self, graph_iri: str, ntriples: bytes, *, what: str) -> None:
         """Replace a graph's content by SPARQL Update (for servers without a Graph Store)."""
@@ -513,26 +581,44 @@ class _OutOfTime(Exception):
 
 
 def _not_http(cause: str) -> bool:
-    return any(m in cause for m in ("BadStatusLine", "LineTooLong", "InvalidChunkLength",
-                                    "not HTTP", "ProtocolError", "IncompleteRead", "InvalidHeader"))
+    return any(
+        m in cause
+        for m in (
+            "BadStatusLine",
+            "LineTooLong",
+            "InvalidChunkLength",
+            "not HTTP",
+            "ProtocolError",
+            "IncompleteRead",
+            "InvalidHeader",
+        )
+    )
 
 
 def _root_cause(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 error, e.g. ``[Errno 111] Connection refused``."""
     seen = exc
-    while seen.__context__ is not None or seen.__cause__ is not None:
-        nxt = seen.__cause__ or seen.__context__
+    nxt = seen.__cause__ or seen.__context__
+    while nxt is not None:
         if isinstance(nxt, http.client.RemoteDisconnected):
             return "the server closed the connection without answering"
         if isinstance(nxt, http.client.BadStatusLine):
             return f"BadStatusLine: {excerpt(str(nxt).encode(), 80)}"
         seen = nxt
+        nxt = seen.__cause__ or seen.__context__
     text = str(exc)
     m = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
     if m:
         return m.group(0).strip()
-    for marker in ("BadStatusLine", "RemoteDisconnected", "Connection aborted.", "Connection reset",
-                   "certificate verify failed", "InvalidChunkLength", "IncompleteRead"):
+    for marker in (
+        "BadStatusLine",
+        "RemoteDisconnected",
+        "Connection aborted.",
+        "Connection reset",
+        "certificate verify failed",
+        "InvalidChunkLength",
+        "IncompleteRead",
+    ):
         if marker in text:
             return marker.rstrip(".")
     return text
@@ -554,6 +640,7 @@ def excerpt(body: bytes | str, limit: int = 300) -> str:
 
 # --- reading the project's graphs ---------------------------------------------
 
+
 class Reader:
     """Queries that read exactly the project's graphs on a server (see the module doc)."""
 
@@ -569,7 +656,8 @@ class Reader:
                 raise RemoteError(
                     f"{self.client.endpoints.query} has no clusterkg catalogue (graph <{CATALOGUE_GRAPH}> "
                     f"is empty or missing): load the project first (clusterkg load --endpoint …), or "
-                    f"check --endpoint and --server")
+                    f"check --endpoint and --server"
+                )
             self._catalogue = found
         return self._catalogue
 
@@ -582,8 +670,10 @@ class Reader:
             if now == catalogue:
                 return data
             catalogue = now  # a load switched the graphs meanwhile: read the new ones
-        raise RemoteError(f"{what}: the graphs on {self.client.endpoints.query} were switched by a load "
-                          f"during each of {self.attempts} attempts; try again")
+        raise RemoteError(
+            f"{what}: the graphs on {self.client.endpoints.query} were switched by a load "
+            f"during each of {self.attempts} attempts; try again"
+        )
 
     def counts(self) -> dict[str, int]:
         """Triples per project graph (the current version of each)."""
@@ -592,7 +682,7 @@ class Reader:
         return {g: versions[v] for g, v in catalogue.items()}
 
 
-def client_for(endpoint: "str | Endpoints | SparqlClient | Reader", *, timeout: float = 60.0) -> Reader:
+def client_for(endpoint: str | Endpoints | SparqlClient | Reader, *, timeout: float = 60.0) -> Reader:
     """A :class:`Reader` for an endpoint given as a query URL (``--server generic``),
     :class:`Endpoints`, a client or a reader."""
     if isinstance(endpoint, Reader):
@@ -601,8 +691,7 @@ def client_for(endpoint: "str | Endpoints | SparqlClient | Reader", *, timeout: 
         return Reader(endpoint)
     if isinstance(endpoint, str):
         endpoint = Endpoints.for_server(endpoint, "generic")
-    return Reader(SparqlClient(endpoint, timeout=timeout,
-                               auth=make_auth(endpoint.profile.auth, endpoint.query)))
+    return Reader(SparqlClient(endpoint, timeout=timeout, auth=make_auth(endpoint.profile.auth, endpoint.query)))
 
 
 # --- validation (SHACL lives in clusterkg.validate, written elsewhere) ---------
@@ -622,19 +711,22 @@ def check_conforms(store: ox.Store) -> None:
         module = importlib.import_module(VALIDATE_MODULE)
         conforms = getattr(module, VALIDATE_FUNCTION)
     except (ImportError, AttributeError):
-        raise ValidationFailed(f"cannot check the data against the SHACL shapes: "
-                               f"{VALIDATE_MODULE}.{VALIDATE_FUNCTION} is not available; "
-                               f"rerun with --no-validate to load unchecked data") from None
+        raise ValidationFailed(
+            f"cannot check the data against the SHACL shapes: "
+            f"{VALIDATE_MODULE}.{VALIDATE_FUNCTION} is not available; "
+            f"rerun with --no-validate to load unchecked data"
+        ) from None
     if not conforms(store):
-        raise ValidationFailed("the data does not conform to the SHACL shapes "
-                               "(see `clusterkg validate`); nothing was sent")
+        raise ValidationFailed(
+            "the data does not conform to the SHACL shapes (see `clusterkg validate`); nothing was sent"
+        )
 
 
 # --- the load lock ---------------------------------------------------------------
 
+
 def _datetime(moment: dt.datetime) -> ox.Literal:
-    return ox.Literal(moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                      datatype=ox.NamedNode(XSD_DATETIME))
+    return ox.Literal(moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), datatype=ox.NamedNode(XSD_DATETIME))
 
 
 def _parse_datetime(text: str) -> dt.datetime | None:
@@ -647,20 +739,26 @@ def _parse_datetime(text: str) -> dt.datetime | None:
 class LoadLock:
     """The load lock on a server (graph ``…/catalogue/lock``); see the module doc."""
 
-    def __init__(self, client: SparqlClient, *, expiry: float = 600.0, wait: float = 120.0,
-                 poll: float = 0.5, clock: Callable[[], dt.datetime] | None = None):
+    def __init__(
+        self,
+        client: SparqlClient,
+        *,
+        expiry: float = 600.0,
+        wait: float = 120.0,
+        poll: float = 0.5,
+        clock: Callable[[], dt.datetime] | None = None,
+    ):
         self.client = client
         self.expiry = expiry
         self.wait = wait
         self.poll = poll
-        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.owner = f"urn:uuid:{uuid.uuid4()}"
         self.expires: ox.Literal | None = None
         self.broken: list[str] = []
 
     def claims(self) -> list[dict[str, str]]:
-        return self.client.select(internal_query("lock"), what="reading the load lock",
-                                  columns=("owner", "expires"))
+        return self.client.select(internal_query("lock"), what="reading the load lock", columns=("owner", "expires"))
 
     def acquire(self) -> None:
         """Take the lock, waiting up to ``wait`` seconds for its holder; RemoteError if not."""
@@ -671,40 +769,50 @@ class LoadLock:
             for claim in claims:
                 expires = _parse_datetime(claim["expires"])
                 if claim["owner"] != self.owner and (expires is None or expires <= now):
-                    self._release(claim["owner"], ox.Literal(claim["expires"],
-                                                             datatype=ox.NamedNode(XSD_DATETIME)))
+                    self._release(claim["owner"], ox.Literal(claim["expires"], datatype=ox.NamedNode(XSD_DATETIME)))
                     self.broken.append(claim["owner"])
-            if not any(c["owner"] != self.owner and (e := _parse_datetime(c["expires"])) and e > now
-                       for c in claims):
+            if not any(c["owner"] != self.owner and (e := _parse_datetime(c["expires"])) and e > now for c in claims):
                 self.expires = _datetime(now + dt.timedelta(seconds=self.expiry))
-                self.client.update(fill_params(internal_update("lock-take"), owner=self.owner,
-                                               since=_datetime(now), expires=self.expires),
-                                   what="taking the load lock")
+                self.client.update(
+                    fill_params(
+                        internal_update("lock-take"), owner=self.owner, since=_datetime(now), expires=self.expires
+                    ),
+                    what="taking the load lock",
+                )
                 owners = {c["owner"] for c in self.claims()}
                 if owners == {self.owner}:
                     return
                 if not owners:
-                    raise RemoteError(f"taking the load lock: {self.client.endpoints.update} accepted the "
-                                      f"update but {self.client.endpoints.query} does not show it: the server "
-                                      f"does not keep what is written, or the two URLs are different stores")
+                    raise RemoteError(
+                        f"taking the load lock: {self.client.endpoints.update} accepted the "
+                        f"update but {self.client.endpoints.query} does not show it: the server "
+                        f"does not keep what is written, or the two URLs are different stores"
+                    )
                 if self.owner in owners:  # claimed at the same time as another loader: withdraw
                     self._release(self.owner, self.expires)
                 claims = self.claims()
             if time.monotonic() >= give_up:
                 holder = next((c for c in claims if c["owner"] != self.owner), None)
-                who = (f"{holder['owner']} (since {holder.get('since', '?')}, expires {holder['expires']})"
-                       if holder else "another load")
-                raise RemoteError(f"another load is running on {self.client.endpoints.update}: the load "
-                                  f"lock is held by {who}; waited {self.wait:g} s (--lock-wait). Nothing "
-                                  f"was changed. If that load died, its lock is broken once it expires.")
+                who = (
+                    f"{holder['owner']} (since {holder.get('since', '?')}, expires {holder['expires']})"
+                    if holder
+                    else "another load"
+                )
+                raise RemoteError(
+                    f"another load is running on {self.client.endpoints.update}: the load "
+                    f"lock is held by {who}; waited {self.wait:g} s (--lock-wait). Nothing "
+                    f"was changed. If that load died, its lock is broken once it expires."
+                )
             time.sleep(self.poll * (0.5 + random.random()))
 
     def renew(self) -> None:
         if self.expires is None:
             return
         renewed = _datetime(self.clock() + dt.timedelta(seconds=self.expiry))
-        self.client.update(fill_params(internal_update("lock-renew"), owner=self.owner, expires=self.expires,
-                                       renewed=renewed), what="renewing the load lock")
+        self.client.update(
+            fill_params(internal_update("lock-renew"), owner=self.owner, expires=self.expires, renewed=renewed),
+            what="renewing the load lock",
+        )
         self.expires = renewed
 
     def release(self) -> None:
@@ -713,11 +821,15 @@ class LoadLock:
             self.expires = None
 
     def _release(self, owner: str, expires: ox.Literal) -> None:
-        self.client.update(fill_params(internal_update("lock-release"), owner=owner, expires=expires),
-                           what="releasing the load lock", safe=True)
+        self.client.update(
+            fill_params(internal_update("lock-release"), owner=owner, expires=expires),
+            what="releasing the load lock",
+            safe=True,
+        )
 
 
 # --- Virtuoso's bulk loader ----------------------------------------------------
+
 
 class VirtuosoBulk:
     """Upload by Virtuoso's bulk loader (``ld_dir`` + ``rdf_loader_run`` through
@@ -728,8 +840,9 @@ class VirtuosoBulk:
     the file removed. Credentials as for HTTP (``CLUSTERKG_USER`` /
     ``CLUSTERKG_PASSWORD`` or netrc for ``isql://HOST``)."""
 
-    def __init__(self, directory: Path, isql: str = "127.0.0.1:1111", *, timeout: float = 3600.0,
-                 executable: str = "isql-vt"):
+    def __init__(
+        self, directory: Path, isql: str = "127.0.0.1:1111", *, timeout: float = 3600.0, executable: str = "isql-vt"
+    ):
         self.directory = Path(directory)
         self.isql = isql
         self.timeout = timeout
@@ -738,13 +851,19 @@ class VirtuosoBulk:
     def run(self, statements: str, what: str) -> str:
         import shutil
         import subprocess
+
         exe = shutil.which(self.executable) or shutil.which("isql")
         if exe is None:
             raise RemoteError(f"{what}: Virtuoso's isql ({self.executable}) is not installed")
         creds = credentials(f"isql://{self.isql.split(':')[0]}") or ("dba", "")
         try:
-            done = subprocess.run([exe, self.isql, creds[0], creds[1], f"exec={statements}"], capture_output=True,
-                                  text=True, timeout=self.timeout, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [exe, self.isql, creds[0], creds[1], f"exec={statements}"],
+                capture_output=True,
+                text=True,
+                timeout=self.timeout,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
             raise RemoteError(f"{what}: isql {self.isql} gave no answer within {self.timeout:g} s") from None
         out = done.stdout + done.stderr
@@ -761,9 +880,12 @@ class VirtuosoBulk:
         except OSError as e:
             raise RemoteError(f"{what}: cannot write {path} for the bulk loader: {e.strerror or e}") from None
         try:
-            self.run(f"ld_dir('{self._sql(self.directory)}', '{name}', '{self._sql(iri(graph_iri)[1:-1])}'); "
-                     f"rdf_loader_run(); checkpoint; "
-                     f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file LIKE '%{name}';", what)
+            self.run(
+                f"ld_dir('{self._sql(self.directory)}', '{name}', '{self._sql(iri(graph_iri)[1:-1])}'); "
+                f"rdf_loader_run(); checkpoint; "
+                f"DELETE FROM DB.DBA.LOAD_LIST WHERE ll_file LIKE '%{name}';",
+                what,
+            )
             # A file the loader could not read or parse leaves the version short:
             # the count of step 4 catches it.
         finally:
@@ -778,6 +900,7 @@ class VirtuosoBulk:
 
 
 # --- the load ------------------------------------------------------------------
+
 
 @dataclass
 class GraphLoad:
@@ -817,16 +940,111 @@ def unique_files(files: Iterable[graph.GraphFile]) -> list[graph.GraphFile]:
     for gf in files:
         other = seen.setdefault(gf.graph, gf)
         if other.path.resolve() != gf.path.resolve():
-            raise graph.LoadError(gf.path, f"would be loaded into the graph <{gf.graph}>, as {other.path} "
-                                           f"is: rename one of them")
+            raise graph.LoadError(
+                gf.path, f"would be loaded into the graph <{gf.graph}>, as {other.path} is: rename one of them"
+            )
     return list(seen.values())
 
 
-def load(files: Sequence[graph.GraphFile], client: SparqlClient, *, validate: bool = True,
-         upload: str = "gsp", lock_wait: float = 120.0, lock_expiry: float = 600.0,
-         bulk: VirtuosoBulk | None = None,
-         on_phase: PhaseHook | None = None,
-         wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None = None) -> LoadReport:
+def _upload_graph(
+    client: SparqlClient,
+    gl: GraphLoad,
+    data: bytes,
+    *,
+    upload: str,
+    bulk: VirtuosoBulk | None,
+    wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None,
+) -> None:
+    """Send one graph into its new version: Virtuoso's bulk loader, the Graph Store or SPARQL Update."""
+    what = f"uploading {gl.file.path}"
+    if bulk is not None:
+        bulk.put_graph(gl.version, data, what=what)
+    elif upload == "gsp":
+        body = io.BytesIO(data)
+        client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
+    else:
+        client.insert_graph(gl.version, data, what=what)
+
+
+def _count_before(client: SparqlClient, old: dict[str, str], targets: list[str], loads: Sequence[GraphLoad]) -> None:
+    """Each load's triples before: those of the version the catalogue names now."""
+    before = client.counts(sorted({old[t] for t in targets if t in old}), what="reading the current graphs")
+    for gl in loads:
+        gl.before = before.get(old.get(gl.file.graph, ""), 0)
+
+
+def _release(lock: LoadLock, report: LoadReport) -> None:
+    """Release the load lock; if it cannot be, it expires by itself."""
+    try:
+        lock.release()
+    except RemoteError as e:
+        report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
+
+
+def _drop_replaced(client: SparqlClient, replaced: list[str], report: LoadReport) -> None:
+    """Drop the versions the switch replaced (after the lock is released)."""
+    try:
+        client.drop(replaced, what="dropping the replaced versions")
+        report.dropped += replaced
+    except RemoteError as e:
+        report.warnings.append(
+            f"the graphs were switched, but the replaced versions could not be dropped ({e}); the next load drops them"
+        )
+
+
+def _check_uploaded(client: SparqlClient, loads: Sequence[GraphLoad]) -> None:
+    """The server holds in each new version the triples sent, or nothing is switched."""
+    on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
+    wrong = [
+        f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
+        for gl in loads
+        if on_server[gl.version] != gl.sent
+    ]
+    if wrong:
+        raise RemoteError(
+            f"{client.endpoints.query} does not hold what was sent, so nothing was switched: " + "; ".join(wrong)
+        )
+
+
+def _switch_catalogue(client: SparqlClient, switch: str) -> None:
+    """Send the catalogue switch; without an answer, say that it ran entirely or not at all."""
+    try:
+        client.update(switch, what="switching the catalogue to the new versions")
+    except RemoteError as e:
+        if e.status is not None:
+            raise
+        # No answer: the switch ran entirely or not at all.
+        raise RemoteError(
+            f"{e}; the catalogue switches every graph in one transaction, so readers "
+            f"see every graph all old or all new; run the load again"
+        ) from None
+
+
+def _drop_leftovers(client: SparqlClient, current: set[str], replaced: list[str], report: LoadReport) -> None:
+    """What interrupted loads left: dropped under the lock (nobody else writes versions then)."""
+    leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
+    try:
+        client.drop(leftovers, what="dropping what interrupted loads left")
+        report.dropped += leftovers
+    except RemoteError as e:
+        report.warnings.append(
+            f"the graphs were switched, but what interrupted loads left could not be "
+            f"dropped ({e}); the next load drops it"
+        )
+
+
+def load(
+    files: Sequence[graph.GraphFile],
+    client: SparqlClient,
+    *,
+    validate: bool = True,
+    upload: str = "gsp",
+    lock_wait: float = 120.0,
+    lock_expiry: float = 600.0,
+    bulk: VirtuosoBulk | None = None,
+    on_phase: PhaseHook | None = None,
+    wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None = None,
+) -> LoadReport:
     """Load ``files`` into their named graphs on the server, atomically (see the module doc).
 
     Raises :class:`clusterkg.graph.LoadError` (bad input, nothing sent),
@@ -862,82 +1080,47 @@ def load(files: Sequence[graph.GraphFile], client: SparqlClient, *, validate: bo
     switched = switch_sent = False
     try:
         old = client.catalogue()
-        before = client.counts(sorted({old[t] for t in targets if t in old}), what="reading the current graphs")
-        for gl in loads:
-            gl.before = before.get(old.get(gl.file.graph, ""), 0)
+        _count_before(client, old, targets, loads)
         for gl in loads:
             data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(gl.file.graph)) or b""
             gl.size = len(data)
             phase("upload", gl)
-            what = f"uploading {gl.file.path}"
-            if bulk is not None:
-                bulk.put_graph(gl.version, data, what=what)
-            elif upload == "gsp":
-                body = io.BytesIO(data)
-                client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
-            else:
-                client.insert_graph(gl.version, data, what=what)
+            _upload_graph(client, gl, data, upload=upload, bulk=bulk, wrap_upload=wrap_upload)
             lock.renew()
             phase("uploaded", gl)
-        on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
-        wrong = [f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
-                 for gl in loads if on_server[gl.version] != gl.sent]
-        if wrong:
-            raise RemoteError(f"{client.endpoints.query} does not hold what was sent, so nothing was "
-                              f"switched: " + "; ".join(wrong))
+        _check_uploaded(client, loads)
         phase("switch")
         switch = fill_params(internal_update("catalogue-switch"), owner=lock.owner)
         switch = fill_values(switch, graph=targets, graph_version=[(gl.file.graph, gl.version) for gl in loads])
         switch_sent = True
-        try:
-            client.update(switch, what="switching the catalogue to the new versions")
-        except RemoteError as e:
-            if e.status is not None:
-                raise
-            # No answer: the switch ran entirely or not at all.
-            raise RemoteError(f"{e}; the catalogue switches every graph in one transaction, so readers "
-                              f"see every graph all old or all new; run the load again") from None
+        _switch_catalogue(client, switch)
         now = client.catalogue(what="checking the switch")
         switched = all(now.get(gl.file.graph) == gl.version for gl in loads)
         if not switched:
-            raise RemoteError(f"after the switch, the catalogue on {client.endpoints.query} does not name "
-                              f"the new versions: the load lock was broken by another load (it expired "
-                              f"after {lock_expiry:g} s, --lock-expiry) or the server ignored the update; "
-                              f"nothing was switched")
+            raise RemoteError(
+                f"after the switch, the catalogue on {client.endpoints.query} does not name "
+                f"the new versions: the load lock was broken by another load (it expired "
+                f"after {lock_expiry:g} s, --lock-expiry) or the server ignored the update; "
+                f"nothing was switched"
+            )
         report.switched_after = time.monotonic() - started
         phase("switched")
         current = set(now.values())
         replaced = sorted({old[t] for t in targets if t in old} - current)
-        # What interrupted loads left: dropped under the lock (nobody else writes versions then).
-        leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
-        try:
-            client.drop(leftovers, what="dropping what interrupted loads left")
-            report.dropped += leftovers
-        except RemoteError as e:
-            report.warnings.append(f"the graphs were switched, but what interrupted loads left could not be "
-                                   f"dropped ({e}); the next load drops it")
+        _drop_leftovers(client, current, replaced, report)
     except BaseException:
         if not switch_sent:
-            try:  # what this load wrote and nobody reads; the next load drops it otherwise
+            # what this load wrote and nobody reads; the next load drops it otherwise
+            with contextlib.suppress(RemoteError):
                 client.drop([gl.version for gl in loads], what="dropping the versions of the failed load")
-            except RemoteError:
-                pass
         raise
     finally:
-        try:
-            lock.release()
-        except RemoteError as e:
-            report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
+        _release(lock, report)
     # The replaced versions are read by nobody who has read the catalogue since the switch,
     # and no load writes them: dropped after the lock is released, so that the next load
     # need not wait for the server to delete them (the slowest step on Oxigraph).
     phase("cleanup")
-    try:
-        client.drop(replaced, what="dropping the replaced versions")
-        report.dropped += replaced
-    except RemoteError as e:
-        report.warnings.append(f"the graphs were switched, but the replaced versions could not be dropped "
-                               f"({e}); the next load drops them")
+    _drop_replaced(client, replaced, report)
     after = client.counts([gl.version for gl in loads], what="checking the loaded graphs")
     for gl in loads:
         gl.after = after[gl.version]
@@ -948,8 +1131,7 @@ def load(files: Sequence[graph.GraphFile], client: SparqlClient, *, validate: bo
 
 def files_with_ontology(paths: Sequence[Path]) -> list[graph.GraphFile]:
     """The ontology and the given files (as ``clusterkg stats FILES`` counts them)."""
-    return unique_files(graph.project_files(ontology=True, data=False)
-                        + [graph.GraphFile.for_path(p) for p in paths])
+    return unique_files(graph.project_files(ontology=True, data=False) + [graph.GraphFile.for_path(p) for p in paths])
 
 
 class LoadProgress:

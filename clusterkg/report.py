@@ -44,12 +44,13 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pyoxigraph as ox
 from babel.numbers import format_decimal
@@ -57,7 +58,7 @@ from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
 from . import __version__, graph, project, query, validate
-from .sparql import internal_query, read_rq
+from .sparql import internal_query, read_rq, select
 
 DEFAULT_OUT = Path("build/report")
 LANGS = ("en", "fr")
@@ -83,8 +84,9 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 
 # ----------------------------------------------------------------- language
 
-@lru_cache(maxsize=None)
-def strings(lang: str) -> dict[str, str]:
+
+@cache
+def strings(lang: str) -> dict[str, Any]:
     """The page's own words in ``lang`` (``templates/i18n.json``)."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r} (one of {', '.join(LANGS)})")
@@ -107,8 +109,12 @@ class Words:
             raise AttributeError(key) from None
 
     def __call__(self, key: str, **values: Any) -> str:
-        return self._s[key].format(**{k: number(v, self.lang) if isinstance(v, (int, Decimal)) and not
-                                      isinstance(v, bool) else v for k, v in values.items()})
+        return self._s[key].format(
+            **{
+                k: number(v, self.lang) if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else v
+                for k, v in values.items()
+            }
+        )
 
 
 def number(value: Any, lang: str) -> str:
@@ -121,6 +127,7 @@ def number(value: Any, lang: str) -> str:
 
 
 # ----------------------------------------------------------------- cells
+
 
 @dataclass
 class Cell:
@@ -145,7 +152,7 @@ def link(iri: str, pages: dict[str, str] | None = None) -> str:
     if pages and iri in pages:
         return "#" + pages[iri]
     if iri.startswith(CKG):
-        return f"{DOCS_HREF}#{iri[len(CKG):]}"
+        return f"{DOCS_HREF}#{iri[len(CKG) :]}"
     if iri.startswith(project.BASE):
         return ""
     return iri
@@ -169,6 +176,7 @@ def cell(term: Any, value: Any = None, lang: str = "en", pages: dict[str, str] |
 
 
 # ----------------------------------------------------------------- model
+
 
 @dataclass
 class Table:
@@ -205,8 +213,13 @@ class Support:
 
     @property
     def hover(self) -> str:
-        parts = [self.source_label or short(self.source) if self.source else "", f"« {self.quote} »" if self.quote
-                 else "", self.status, self.rule and short(self.rule), self.comment]
+        parts = [
+            self.source_label or short(self.source) if self.source else "",
+            f"« {self.quote} »" if self.quote else "",
+            self.status,
+            self.rule and short(self.rule),
+            self.comment,
+        ]
         return " — ".join(p for p in parts if p)
 
 
@@ -298,12 +311,16 @@ class Report:
 
 # ----------------------------------------------------------------- queries
 
+
 def report_query(store: ox.Store, name: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, Any]]:
     """Rows of ``queries/report/NAME.rq`` as dicts of terms (unbound: absent), with
     ``bindings`` substituted (``lang=ox.Literal("fr")``, ``entity=ox.NamedNode(...)``)."""
-    solutions = store.query(read_rq(REPORT_QUERIES / f"{name}.rq"),
-                            substitutions={ox.Variable(k): v for k, v in bindings.items()},
-                            use_default_graph_as_union=True)
+    solutions = select(
+        store,
+        read_rq(REPORT_QUERIES / f"{name}.rq"),
+        substitutions={ox.Variable(k): v for k, v in bindings.items()},
+        use_default_graph_as_union=True,
+    )
     names = [v.value for v in solutions.variables]
     return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
 
@@ -314,7 +331,7 @@ def _v(row: dict, key: str, default: str = "") -> str:
 
 
 def _select(store: ox.Store, name: str, lang: str = "en") -> Table:
-    solutions = store.query(internal_query(name), use_default_graph_as_union=True)
+    solutions = select(store, internal_query(name), use_default_graph_as_union=True)
     columns = [v.value for v in solutions.variables]
     rows = []
     for s in solutions:
@@ -328,7 +345,7 @@ def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table
     w = strings(lang)
     graphs = Table([w["col_graph"], w["col_triples"]], [])
     total = 0
-    for s in store.query(internal_query("triples-per-graph")):
+    for s in select(store, internal_query("triples-per-graph")):
         n = int(s["triples"].value)
         total += n
         graphs.rows.append([cell(s["graph"]), Cell(number(n, lang), kind="number", sort=str(n))])
@@ -336,19 +353,22 @@ def summary_tables(store: ox.Store, lang: str = "en") -> tuple[int, Table, Table
 
     labels = _class_labels(store, lang)
     classes = Table([w["col_class"], w["col_label"], w["col_entities"]], [])
-    for s in store.query(internal_query("instances-per-class")):
+    for s in select(store, internal_query("instances-per-class")):
         iri = s["class"].value
         n = int(s["instances"].value)
-        classes.rows.append([cell(s["class"]), Cell(labels.get(iri, "")),
-                             Cell(number(n, lang), kind="number", sort=str(n))])
+        classes.rows.append(
+            [cell(s["class"]), Cell(labels.get(iri, "")), Cell(number(n, lang), kind="number", sort=str(n))]
+        )
     sources = _select(store, "source-documents", lang)
     return total, graphs, classes, sources
 
 
 def _class_labels(store: ox.Store, lang: str) -> dict[str, str]:
     if lang == "en":
-        return {s["class"].value: s["label"].value
-                for s in store.query(internal_query("class-labels"), use_default_graph_as_union=True)}
+        return {
+            s["class"].value: s["label"].value
+            for s in select(store, internal_query("class-labels"), use_default_graph_as_union=True)
+        }
     return {_v(r, "class"): _v(r, "label") for r in report_query(store, "class-labels", lang=ox.Literal(lang))}
 
 
@@ -360,9 +380,17 @@ def question(q: query.CannedQuery) -> tuple[dict[str, str], list[dict]]:
         source = "default" if p.default is not None else "example"
         if value is not None:
             params[p.name] = value
-        shown.append({"name": p.name, "type": p.type_label, "value": value or "", "source": source,
-                      "short": short(value) if value and p.type == "iri" else (value or ""),
-                      "default": p.default or "", "example": p.example or ""})
+        shown.append(
+            {
+                "name": p.name,
+                "type": p.type_label,
+                "value": value or "",
+                "source": source,
+                "short": short(value) if value and p.type == "iri" else (value or ""),
+                "default": p.default or "",
+                "example": p.example or "",
+            }
+        )
     return params, shown
 
 
@@ -373,17 +401,22 @@ def question(q: query.CannedQuery) -> tuple[dict[str, str], list[dict]]:
 ROW_LIMIT = 1000
 
 
-def run_query(store: ox.Store, q: query.CannedQuery, lang: str = "en",
-              pages: dict[str, str] | None = None) -> QuerySection:
+def run_query(
+    store: ox.Store, q: query.CannedQuery, lang: str = "en", pages: dict[str, str] | None = None
+) -> QuerySection:
     params, shown = question(q)
     section = QuerySection(q.name, q.title, q.description, shown, q.text)
     try:
         result = query.run(q.name, params, store=store, limit=ROW_LIMIT)
-    except Exception as e:  # shown in the report; the command exits 3
+    # Any failure of one query is shown in its section (the command then exits 3)
+    # rather than losing the whole report.
+    except Exception as e:  # noqa: BLE001 - one query's failure must not lose the report
         section.error = f"{type(e).__name__}: {e}"
         return section
-    rows = [[cell(t, v, lang, pages) for t, v in zip(terms, values)]
-            for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT])]
+    rows = [
+        [cell(t, v, lang, pages) for t, v in zip(terms, values, strict=True)]
+        for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT], strict=True)
+    ]
     section.table = Table(list(result.columns), rows)
     section.total = len(result.rows)
     return section
@@ -407,19 +440,39 @@ SECTIONS: dict[tuple[str, str], str] = {
 
 #: Ties read by related.rq / figures.rq instead (through an intermediate node).
 INDIRECT: set[tuple[str, str]] = {
-    (ORG + "hasSite", "out"), (ORG + "organization", "in"), (ORG + "resultingOrganization", "in"),
-    (ORG + "originalOrganization", "in"), (CKG + "organisedBy", "in"), (CKG + "paidBy", "in"),
+    (ORG + "hasSite", "out"),
+    (ORG + "organization", "in"),
+    (ORG + "resultingOrganization", "in"),
+    (ORG + "originalOrganization", "in"),
+    (CKG + "organisedBy", "in"),
+    (CKG + "paidBy", "in"),
     (CKG + "shareOf", "in"),
 }
 
 SECTION_ORDER = ("identity", "seat", "figures", "networks", "programmes", "lineage", "people", "other")
 
-QUALIFIER_SIGNS = {project.VOCAB_NS + "lower-bound": ">\u00a0", project.VOCAB_NS + "approximate": "≈\u00a0",
-                   project.VOCAB_NS + "exact": ""}
+QUALIFIER_SIGNS = {
+    project.VOCAB_NS + "lower-bound": ">\u00a0",
+    project.VOCAB_NS + "approximate": "≈\u00a0",
+    project.VOCAB_NS + "exact": "",
+}
 
 #: Kinds of network nodes, in the order a node of several kinds takes the first.
-NODE_KINDS = ("Cluster", "InterClusterNetwork", "Project", "Programme", "FundingScheme", "Mission",
-              "SupportActivity", "Agreement", "PublicAuthority", "Person", "City", "Region", "Country")
+NODE_KINDS = (
+    "Cluster",
+    "InterClusterNetwork",
+    "Project",
+    "Programme",
+    "FundingScheme",
+    "Mission",
+    "SupportActivity",
+    "Agreement",
+    "PublicAuthority",
+    "Person",
+    "City",
+    "Region",
+    "Country",
+)
 
 
 def _kind(iri: str) -> str:
@@ -438,8 +491,14 @@ class Supports:
             by_triple: dict[tuple[str, str], list[Support]] = defaultdict(list)
             whole: list[Support] = []
             for r in report_query(self.store, "supports", subject=ox.NamedNode(subject), lang=self.lang):
-                s = Support(_v(r, "statusLabel"), _v(r, "source"), _v(r, "sourceLabel"), _v(r, "quote"),
-                            _v(r, "rule"), _v(r, "comment"))
+                s = Support(
+                    _v(r, "statusLabel"),
+                    _v(r, "source"),
+                    _v(r, "sourceLabel"),
+                    _v(r, "quote"),
+                    _v(r, "rule"),
+                    _v(r, "comment"),
+                )
                 if "predicate" in r:
                     by_triple[(_v(r, "predicate"), _v(r, "object"))].append(s)
                 else:
@@ -478,8 +537,15 @@ def clusters_index(store: ox.Store, lang: str) -> list[ClusterEntry]:
     for r in report_query(store, "clusters", lang=ox.Literal(lang)):
         if _v(r, "cluster") not in entries:
             entries[_v(r, "cluster")] = ClusterEntry(
-                _v(r, "cluster"), _v(r, "label"), _v(r, "kind"), _v(r, "kindLabel"), _v(r, "named") == "true",
-                _v(r, "cityLabel"), _v(r, "regionLabel"), int(_v(r, "ties", "0")))
+                _v(r, "cluster"),
+                _v(r, "label"),
+                _v(r, "kind"),
+                _v(r, "kindLabel"),
+                _v(r, "named") == "true",
+                _v(r, "cityLabel"),
+                _v(r, "regionLabel"),
+                int(_v(r, "ties", "0")),
+            )
     return list(entries.values())
 
 
@@ -513,10 +579,18 @@ def figures(store: ox.Store, entity: str, lang: str, supports: Supports) -> list
                 date = w["since"].format(year=_v(r, "periodStart"))
             if _v(r, "dateNotStated") == "true" and not _v(r, "date") and not _v(r, "year"):
                 date = (date + " · " if date else "") + w["date_not_stated"]
-            by_iri[iri] = Figure(iri, _v(r, "label"), _v(r, "measureLabel"), _v(r, "categoryLabel"), value,
-                                 reading(value, qualifier, unit, currency, lang), date, share_of=_v(r, "shareOf"),
-                                 source=_v(r, "fundingSourceLabel"),
-                                 supports=supports.of(iri, CKG + "value", _v(r, "value")))
+            by_iri[iri] = Figure(
+                iri,
+                _v(r, "label"),
+                _v(r, "measureLabel"),
+                _v(r, "categoryLabel"),
+                value,
+                reading(value, qualifier, unit, currency, lang),
+                date,
+                share_of=_v(r, "shareOf"),
+                source=_v(r, "fundingSourceLabel"),
+                supports=supports.of(iri, CKG + "value", _v(r, "value")),
+            )
         payer = _v(r, "payer")
         if payer and (payer, _v(r, "payerLabel")) not in by_iri[iri].payers:
             by_iri[iri].payers.append((payer, _v(r, "payerLabel")))
@@ -525,20 +599,34 @@ def figures(store: ox.Store, entity: str, lang: str, supports: Supports) -> list
             whole, qualifier, currency, label = wholes[f.share_of]
             if isinstance(whole, (int, Decimal)):
                 amount = Decimal(whole) * Decimal(f.value) / 100
-                amount = int(amount) if amount == amount.to_integral_value() else amount
-                f.share_amount = reading(amount, qualifier, "", currency, lang)
+                shown: int | Decimal = int(amount) if amount == amount.to_integral_value() else amount
+                f.share_amount = reading(shown, qualifier, "", currency, lang)
             f.share_of = label
     return list(by_iri.values())
 
 
-def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
-         pages: dict[str, str]) -> ClusterPage:
+def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports, pages: dict[str, str]) -> ClusterPage:
     """The sections of one cluster's page."""
     w = strings(lang)
-    lit = ox.Literal(lang)
-    node = ox.NamedNode(entry.iri)
     sections: dict[str, list[Fact]] = {k: [] for k in SECTION_ORDER}
-    for r in report_query(store, "entity-facts", entity=node, lang=lit):
+    _add_facts(sections, store, entry, lang, w, supports, pages)
+    _add_related(sections, store, entry, lang, w, supports, pages)
+    figs = figures(store, entry.iri, lang, supports)
+    return ClusterPage(entry, sections, figs)
+
+
+def _add_facts(
+    sections: dict[str, list[Fact]],
+    store: ox.Store,
+    entry: ClusterEntry,
+    lang: str,
+    w: dict[str, Any],
+    supports: Supports,
+    pages: dict[str, str],
+) -> None:
+    """The cluster's own statements, each in its section."""
+    node = ox.NamedNode(entry.iri)
+    for r in report_query(store, "entity-facts", entity=node, lang=ox.Literal(lang)):
         prop, direction, value = _v(r, "property"), _v(r, "direction"), r["value"]
         if (prop, direction) in INDIRECT:
             continue
@@ -555,22 +643,40 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
             sections[key].append(Fact(what, text, supports=sups))
         else:
             iri = value.value
-            sections[key].append(Fact(what, _v(r, "valueLabel") or iri, link(iri, pages), iri,
-                                      [_v(r, "valueClassLabel")], sups))
+            sections[key].append(
+                Fact(what, _v(r, "valueLabel") or iri, link(iri, pages), iri, [_v(r, "valueClassLabel")], sups)
+            )
+
+
+def _add_related(
+    sections: dict[str, list[Fact]],
+    store: ox.Store,
+    entry: ClusterEntry,
+    lang: str,
+    w: dict[str, Any],
+    supports: Supports,
+    pages: dict[str, str],
+) -> None:
+    """What ties the cluster to others: its seat, its people, its lineage, its activities."""
+    node = ox.NamedNode(entry.iri)
     activities: dict[str, Fact] = {}
-    for r in report_query(store, "related", entity=node, lang=lit):
+    for r in report_query(store, "related", entity=node, lang=ox.Literal(lang)):
         tie, via, other = _v(r, "tie"), _v(r, "via"), _v(r, "other")
         sups = supports.of(via)
         other_href = link(other, pages) if other else ""
         if tie == "site":
-            sections["seat"].append(Fact(w["tie_site"], _v(r, "otherLabel"), other_href, other, [_v(r, "viaLabel")], sups))
+            sections["seat"].append(
+                Fact(w["tie_site"], _v(r, "otherLabel"), other_href, other, [_v(r, "viaLabel")], sups)
+            )
         elif tie == "person":
-            sections["people"].append(Fact(_v(r, "detailLabel"), _v(r, "otherLabel"), other_href, other,
-                                           [_v(r, "viaLabel")], sups))
+            sections["people"].append(
+                Fact(_v(r, "detailLabel"), _v(r, "otherLabel"), other_href, other, [_v(r, "viaLabel")], sups)
+            )
         elif tie in ("merged-from", "merged-into"):
             label = w["merged_from"] if tie == "merged-from" else w["merged_into"]
-            sections["lineage"].append(Fact(label, _v(r, "otherLabel"), other_href, other,
-                                            [_v(r, "detailLabel"), _v(r, "viaLabel")], sups))
+            sections["lineage"].append(
+                Fact(label, _v(r, "otherLabel"), other_href, other, [_v(r, "detailLabel"), _v(r, "viaLabel")], sups)
+            )
         elif tie == "activity":  # one line per activity, its destinations or target countries together
             activity = activities.get(via)
             if activity is None:
@@ -578,8 +684,6 @@ def page(store: ox.Store, entry: ClusterEntry, lang: str, supports: Supports,
                 sections["networks"].append(activity)
             if _v(r, "otherLabel"):
                 activity.value = ", ".join(x for x in (activity.value, _v(r, "otherLabel")) if x)
-    figs = figures(store, entry.iri, lang, supports)
-    return ClusterPage(entry, sections, figs)
 
 
 def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = MAX_NETWORK_NODES) -> dict:
@@ -594,8 +698,10 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
         s, t = _v(r, "source"), _v(r, "target")
         if s == t:
             continue
-        for node, kind, label in ((s, _v(r, "sourceKind"), _v(r, "sourceLabel")),
-                                  (t, _v(r, "targetKind"), _v(r, "targetLabel"))):
+        for node, kind, label in (
+            (s, _v(r, "sourceKind"), _v(r, "sourceLabel")),
+            (t, _v(r, "targetKind"), _v(r, "targetLabel")),
+        ):
             k = _kind(kind)
             if node not in kinds or NODE_KINDS.index(k) < NODE_KINDS.index(kinds[node]):
                 kinds[node] = k
@@ -604,16 +710,27 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
         label = (w["terms"].get(_v(r, "edge")) or _v(r, "edgeLabel")) if tie == "property" else w[f"tie_{tie}"]
         if tie == "membership" and _v(r, "viaLabel"):
             label = _v(r, "viaLabel")
-        edges.setdefault((s, t, label), {"source": s, "target": t, "label": label,
-                                         "type": _v(r, "edge") if tie == "property" else tie})
-    degree = Counter()
-    for (s, t, _) in edges:
+        edges.setdefault(
+            (s, t, label),
+            {"source": s, "target": t, "label": label, "type": _v(r, "edge") if tie == "property" else tie},
+        )
+    degree: Counter[str] = Counter()
+    for s, t, _ in edges:
         degree[s] += 1
         degree[t] += 1
     kept = _neighbourhoods(degree, kinds, labels, edges, max_nodes)
     shown_edges = [e for e in edges.values() if e["source"] in kept and e["target"] in kept]
-    nodes = [{"id": n, "label": labels[n], "kind": kinds[n], "degree": degree[n],
-              "href": ("#" + pages[n]) if n in pages else "", "short": short(n)} for n in sorted(kept)]
+    nodes: list[dict[str, Any]] = [
+        {
+            "id": n,
+            "label": labels[n],
+            "kind": kinds[n],
+            "degree": degree[n],
+            "href": ("#" + pages[n]) if n in pages else "",
+            "short": short(n),
+        }
+        for n in sorted(kept)
+    ]
     type_labels: dict[str, str] = {}
     for e in shown_edges:  # a membership's type is its tie, its label the role
         type_labels.setdefault(e["type"], w["tie_membership"] if e["type"] == "membership" else e["label"])
@@ -622,19 +739,30 @@ def network(store: ox.Store, lang: str, pages: dict[str, str], max_nodes: int = 
         n["x"], n["y"] = positions[n["id"]]
     class_labels = _class_labels(store, lang)
     kind_labels = {k: class_labels.get(CKG + k, w.get(f"kind_{k}", k)) for k in sorted({n["kind"] for n in nodes})}
-    return {"nodes": nodes, "edges": [{"id": f"e{i}", **e} for i, e in enumerate(shown_edges)],
-            "all_nodes": len(degree), "all_edges": len(edges), "types": type_labels, "kinds": kind_labels}
+    return {
+        "nodes": nodes,
+        "edges": [{"id": f"e{i}", **e} for i, e in enumerate(shown_edges)],
+        "all_nodes": len(degree),
+        "all_edges": len(edges),
+        "types": type_labels,
+        "kinds": kind_labels,
+    }
 
 
-def _neighbourhoods(degree: Counter, kinds: dict[str, str], labels: dict[str, str],
-                    edges: dict[tuple[str, str, str], dict], max_nodes: int) -> set[str]:
+def _neighbourhoods(
+    degree: Counter,
+    kinds: dict[str, str],
+    labels: dict[str, str],
+    edges: dict[tuple[str, str, str], dict],
+    max_nodes: int,
+) -> set[str]:
     """The nodes to draw: all of them when they fit; else the best connected
     clusters, each with every node it is tied to, as many as fit in ``max_nodes``
     (a picture of whole neighbourhoods, not of hubs without their ties)."""
     if len(degree) <= max_nodes:
         return set(degree)
     near: dict[str, set[str]] = defaultdict(set)
-    for (s, t, _) in edges:
+    for s, t, _ in edges:
         near[s].add(t)
         near[t].add(s)
     kept: set[str] = set()
@@ -708,73 +836,12 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
     network or an agreement: between the two places of its neighbours, or from the
     cluster tied to it more than once, e.g. REDICT's creator and member, to the
     others) and the countries to shade (ISO 3166-1 numeric, as world-atlas)."""
-    import pycountry
-
-    located: dict[str, str] = {}       # node -> place
-    via: dict[str, str] = {}           # node -> "self" | "city" | "region"
-    places: dict[str, dict] = {}
-    iso_numeric: dict[str, str] = {}
-    for r in report_query(store, "locations", lang=ox.Literal(lang)):
-        node, place, how = _v(r, "node"), _v(r, "place"), _v(r, "via")
-        m = re.match(r"\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-0-9.eE+]+)\s+([-0-9.eE+]+)\s*\)", _v(r, "wkt"), re.I)
-        if not m:
-            continue
-        if node not in located or via.get(node) == "region":
-            located[node], via[node] = place, how
-        places.setdefault(place, {"id": place, "label": _v(r, "placeLabel"), "lon": float(m.group(1)),
-                                  "lat": float(m.group(2)), "what": [], "region": False})
-    for r in report_query(store, "country-codes"):
-        country = pycountry.countries.get(alpha_2=_v(r, "iso2"))
-        if country is not None:
-            iso_numeric[_v(r, "country")] = country.numeric
-
+    located, via, places = _locations(store, lang)
+    iso_numeric = _iso_numeric(store)
     kinds = {n["id"]: n["kind"] for n in net["nodes"]}
     labels = {n["id"]: n["label"] for n in net["nodes"]}
-    for node, place in located.items():
-        if node in labels and node != place:
-            places[place]["what"].append(labels[node])
-            if via[node] == "region":
-                places[place]["region"] = True
-    for e in net["edges"]:  # a city's tooltip: what is tied to it ("Digital 113: antenna in")
-        for end, other in ((e["target"], e["source"]), (e["source"], e["target"])):
-            if located.get(end) == end and other not in located and end in places and \
-                    kinds.get(other) not in ("City", "Region", "Country"):
-                what = f"{labels.get(other, other)}: {e['label']}"
-                if what not in places[end]["what"]:
-                    places[end]["what"].append(what)
-    arcs: dict[tuple[str, str], dict] = {}
-
-    def arc(a: str, b: str, label: str) -> None:
-        pa, pb = located.get(a), located.get(b)
-        if pa and pb and pa != pb:
-            key = (pa, pb) if pa < pb else (pb, pa)
-            if key not in arcs:
-                arcs[key] = {"from": pa, "to": pb, "labels": []}
-            if label not in arcs[key]["labels"]:
-                arcs[key]["labels"].append(label)
-
-    neighbours: dict[str, Counter] = defaultdict(Counter)
-    for e in net["edges"]:
-        s, t = e["source"], e["target"]
-        if s in located and t in located:
-            arc(s, t, f"{labels.get(s, s)} — {e['label']} — {labels.get(t, t)}")
-        for hub, other in ((s, t), (t, s)):
-            if hub not in located and other in located:
-                neighbours[hub][other] += 1
-    for hub, near in neighbours.items():
-        at = {located[n]: n for n in sorted(near)}  # one node per place
-        if len(at) == 2:
-            a, b = sorted(at.values())
-            arc(a, b, labels.get(hub, hub))
-            continue
-        # a star only from a cluster tied to the hub more than once (REDICT: Cap Digital
-        # created it and is a member); otherwise no centre is stated, and none is drawn
-        leaders = [n for n in near if kinds.get(n) == "Cluster" and near[n] >= 2]
-        if leaders:
-            anchor_node = max(leaders, key=lambda n: (near[n], labels.get(n, ""), n))
-            for other in near:
-                if other != anchor_node:
-                    arc(anchor_node, other, labels.get(hub, hub))
+    _describe_places(places, located, via, net, kinds, labels)
+    arcs = _arcs(net, located, kinds, labels)
     countries = {}
     for n in net["nodes"]:
         if n["kind"] == "Country" and n["id"] in iso_numeric:
@@ -785,8 +852,135 @@ def geography(store: ox.Store, lang: str, net: dict) -> dict:
     return {"points": points, "arcs": list(arcs.values()), "countries": countries, "unlocated": unlocated}
 
 
-def analyse(store: ox.Store, lang: str = "en", max_index: int = MAX_INDEX, max_pages: int = MAX_PAGES,
-            max_nodes: int = MAX_NETWORK_NODES) -> Analysis:
+def _locations(store: ox.Store, lang: str) -> tuple[dict[str, str], dict[str, str], dict[str, dict]]:
+    """node -> its place; node -> how it is located ("self" | "city" | "region");
+    place -> its point (label, coordinates, what is there)."""
+    located: dict[str, str] = {}  # node -> place
+    via: dict[str, str] = {}  # node -> "self" | "city" | "region"
+    places: dict[str, dict] = {}
+    for r in report_query(store, "locations", lang=ox.Literal(lang)):
+        node, place, how = _v(r, "node"), _v(r, "place"), _v(r, "via")
+        m = re.match(r"\s*(?:<[^>]*>\s*)?POINT\s*\(\s*([-0-9.eE+]+)\s+([-0-9.eE+]+)\s*\)", _v(r, "wkt"), re.I)
+        if not m:
+            continue
+        if node not in located or via.get(node) == "region":
+            located[node], via[node] = place, how
+        places.setdefault(
+            place,
+            {
+                "id": place,
+                "label": _v(r, "placeLabel"),
+                "lon": float(m.group(1)),
+                "lat": float(m.group(2)),
+                "what": [],
+                "region": False,
+            },
+        )
+    return located, via, places
+
+
+def _iso_numeric(store: ox.Store) -> dict[str, str]:
+    """Country node -> its ISO 3166-1 numeric code (as world-atlas)."""
+    import pycountry
+
+    iso_numeric: dict[str, str] = {}
+    for r in report_query(store, "country-codes"):
+        country = pycountry.countries.get(alpha_2=_v(r, "iso2"))
+        if country is not None:
+            iso_numeric[_v(r, "country")] = country.numeric
+    return iso_numeric
+
+
+def _describe_places(
+    places: dict[str, dict],
+    located: dict[str, str],
+    via: dict[str, str],
+    net: dict,
+    kinds: dict[str, str],
+    labels: dict[str, str],
+) -> None:
+    """What each point's tooltip lists: the nodes located there, what is tied to a city."""
+    for node, place in located.items():
+        if node in labels and node != place:
+            places[place]["what"].append(labels[node])
+            if via[node] == "region":
+                places[place]["region"] = True
+    for e in net["edges"]:  # a city's tooltip: what is tied to it ("Digital 113: antenna in")
+        for end, other in ((e["target"], e["source"]), (e["source"], e["target"])):
+            if (
+                located.get(end) == end
+                and other not in located
+                and end in places
+                and kinds.get(other) not in ("City", "Region", "Country")
+            ):
+                what = f"{labels.get(other, other)}: {e['label']}"
+                if what not in places[end]["what"]:
+                    places[end]["what"].append(what)
+
+
+def _add_arc(arcs: dict[tuple[str, str], dict], located: dict[str, str], a: str, b: str, label: str) -> None:
+    """An arc between the places of ``a`` and ``b`` (none if either is unlocated or both
+    are at one place), ``label`` added to its labels."""
+    pa, pb = located.get(a), located.get(b)
+    if pa and pb and pa != pb:
+        key = (pa, pb) if pa < pb else (pb, pa)
+        if key not in arcs:
+            arcs[key] = {"from": pa, "to": pb, "labels": []}
+        if label not in arcs[key]["labels"]:
+            arcs[key]["labels"].append(label)
+
+
+def _arcs(net: dict, located: dict[str, str], kinds: dict[str, str], labels: dict[str, str]) -> dict:
+    """The arcs of the map: ties between located nodes, and through unlocated hubs."""
+    arcs: dict[tuple[str, str], dict] = {}
+    neighbours: dict[str, Counter] = defaultdict(Counter)
+    for e in net["edges"]:
+        s, t = e["source"], e["target"]
+        if s in located and t in located:
+            _add_arc(arcs, located, s, t, f"{labels.get(s, s)} — {e['label']} — {labels.get(t, t)}")
+        for hub, other in ((s, t), (t, s)):
+            if hub not in located and other in located:
+                neighbours[hub][other] += 1
+    for hub, near in neighbours.items():
+        _add_hub_arcs(arcs, located, kinds, labels, hub, near)
+    return arcs
+
+
+def _add_hub_arcs(
+    arcs: dict[tuple[str, str], dict],
+    located: dict[str, str],
+    kinds: dict[str, str],
+    labels: dict[str, str],
+    hub: str,
+    near: Counter,
+) -> None:
+    """The arcs through one unlocated hub: between its two places, or from its leader."""
+
+    def arc(a: str, b: str, label: str) -> None:
+        _add_arc(arcs, located, a, b, label)
+
+    at = {located[n]: n for n in sorted(near)}  # one node per place
+    if len(at) == 2:
+        a, b = sorted(at.values())
+        arc(a, b, labels.get(hub, hub))
+        return
+        # a star only from a cluster tied to the hub more than once (REDICT: Cap Digital
+        # created it and is a member); otherwise no centre is stated, and none is drawn
+    leaders = [n for n in near if kinds.get(n) == "Cluster" and near[n] >= 2]
+    if leaders:
+        anchor_node = max(leaders, key=lambda n: (near[n], labels.get(n, ""), n))
+        for other in near:
+            if other != anchor_node:
+                arc(anchor_node, other, labels.get(hub, hub))
+
+
+def analyse(
+    store: ox.Store,
+    lang: str = "en",
+    max_index: int = MAX_INDEX,
+    max_pages: int = MAX_PAGES,
+    max_nodes: int = MAX_NETWORK_NODES,
+) -> Analysis:
     """Everything the analyst sections show, in ``lang``."""
     entries = clusters_index(store, lang)
     named = [e for e in entries if e.named]
@@ -812,7 +1006,7 @@ def inline_svg(svg: str) -> Markup | None:
     m = _SVG_START.search(svg)
     if m is None:
         return None
-    body = svg[m.start():]
+    body = svg[m.start() :]
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
@@ -845,8 +1039,14 @@ def draw_picture(store: ox.Store, out: Path) -> tuple[Any, str]:
 Progress = Callable[[str], None]
 
 
-def build(out: Path = DEFAULT_OUT, *, lang: str = "en", on_step: Progress = lambda _: None,
-          on_query: Callable[[str], None] = lambda _: None, files=()) -> Report:
+def build(
+    out: Path = DEFAULT_OUT,
+    *,
+    lang: str = "en",
+    on_step: Progress = lambda _: None,
+    on_query: Callable[[str], None] = lambda _: None,
+    files=(),
+) -> Report:
     """Run every step and write ``out/index.html`` on ``files`` (default: the
     project's data). Raises :class:`clusterkg.graph.LoadError` when a file cannot be read."""
     strings(lang)  # refuses an unknown language before any work
@@ -874,16 +1074,36 @@ def build(out: Path = DEFAULT_OUT, *, lang: str = "en", on_step: Progress = lamb
     pic, note = draw_picture(store, out)
 
     on_step("writing the report")
-    counts = {"clusters": instances_of(store, project.ONTOLOGY_NS + "Cluster"),
-              "named": analysis.named, "unnamed": analysis.unnamed,
-              "sources": len(sources.rows), "graphs": len(graphs.rows) - 1}
-    report = Report(out, out / "index.html", total, graphs, classes, sources, validation, sections, pic, counts,
-                    analysis, lang, note)
+    counts = {
+        "clusters": instances_of(store, project.ONTOLOGY_NS + "Cluster"),
+        "named": analysis.named,
+        "unnamed": analysis.unnamed,
+        "sources": len(sources.rows),
+        "graphs": len(graphs.rows) - 1,
+    }
+    report = Report(
+        out,
+        out / "index.html",
+        total,
+        graphs,
+        classes,
+        sources,
+        validation,
+        sections,
+        pic,
+        counts,
+        analysis,
+        lang,
+        note,
+    )
     labels = {}
     if lang != "en":
         for f in validation.findings:
-            rows = report_query(store, "label", node=ox.NamedNode(f.result.focus), lang=ox.Literal(lang)) \
-                if f.result.focus.startswith(("http:", "https:", "urn:")) else []
+            rows = (
+                report_query(store, "label", node=ox.NamedNode(f.result.focus), lang=ox.Literal(lang))
+                if f.result.focus.startswith(("http:", "https:", "urn:"))
+                else []
+            )
             if rows:
                 labels[f.result.focus] = _v(rows[0], "label")
     text = render(report, shape_messages(lang), labels)
@@ -895,9 +1115,14 @@ def build(out: Path = DEFAULT_OUT, *, lang: str = "en", on_step: Progress = lamb
 
 def instances_of(store: ox.Store, class_iri: str) -> int:
     """Instances of a class and of its subclasses."""
-    rows = list(store.query(internal_query("instances-of-class"),
-                            substitutions={ox.Variable("class"): ox.NamedNode(class_iri)},
-                            use_default_graph_as_union=True))
+    rows = list(
+        select(
+            store,
+            internal_query("instances-of-class"),
+            substitutions={ox.Variable("class"): ox.NamedNode(class_iri)},
+            use_default_graph_as_union=True,
+        )
+    )
     return int(rows[0]["instances"].value) if rows else 0
 
 
@@ -912,8 +1137,9 @@ def shape_messages(lang: str) -> dict[str, str]:
 
 
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("clusterkg", "templates"), autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("clusterkg", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     return env
 
 
@@ -956,30 +1182,47 @@ def render(report: Report, messages: dict[str, str] | None = None, labels: dict[
     nodes' labels in the report's language (English: the findings' own)."""
     v = report.validation
     messages, labels = messages or {}, labels or {}
-    findings = [{
-        "severity": f.result.severity.rsplit("#", 1)[-1],
-        "violation": f.is_violation,
-        "focus": labels.get(f.result.focus) or f.label or short(f.result.focus),
-        "focus_iri": f.result.focus,
-        "path": validate.show_path(f.result.path, v.prefixes) if f.result.path else "",
-        "value": validate.show_value(f.result.value, v.prefixes) if f.result.value else "",
-        "message": _finding_message(f, messages, labels.get(f.result.focus)),
-        "where": (f"{_relative(f.file)}:{f.line}" if f.file and f.line else _relative(f.file) if f.file else ""),
-    } for f in v.findings]
+    findings = [
+        {
+            "severity": f.result.severity.rsplit("#", 1)[-1],
+            "violation": f.is_violation,
+            "focus": labels.get(f.result.focus) or f.label or short(f.result.focus),
+            "focus_iri": f.result.focus,
+            "path": validate.show_path(f.result.path, v.prefixes) if f.result.path else "",
+            "value": validate.show_value(f.result.value, v.prefixes) if f.result.value else "",
+            "message": _finding_message(f, messages, labels.get(f.result.focus)),
+            "where": (f"{_relative(f.file)}:{f.line}" if f.file and f.line else _relative(f.file) if f.file else ""),
+        }
+        for f in v.findings
+    ]
     a = report.analysis
     t = Words(report.lang)
     pic = report.picture
-    return environment().get_template("report.html").render(
-        r=report, v=v, a=a, t=t, lang=report.lang, findings=findings, version=__version__,
-        generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        svg=inline_svg(pic.svg) if pic is not None else None,
-        picture_nodes=pic.graph.number_of_nodes() if pic is not None else 0,
-        picture_edges=pic.graph.number_of_edges() if pic is not None else 0,
-        answered=sum(1 for q in report.queries if q.table is not None and q.table.rows),
-        n=lambda value: number(value, report.lang),
-        data=page_json({"lang": report.lang, "network": a.network, "geo": a.geo,
-                        "words": strings(report.lang)}) if a is not None else None,
-        vendor=vendor, asset=asset, sections=SECTION_ORDER, r_docs=DOCS_HREF,
+    return (
+        environment()
+        .get_template("report.html")
+        .render(
+            r=report,
+            v=v,
+            a=a,
+            t=t,
+            lang=report.lang,
+            findings=findings,
+            version=__version__,
+            generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            svg=inline_svg(pic.svg) if pic is not None else None,
+            picture_nodes=pic.graph.number_of_nodes() if pic is not None else 0,
+            picture_edges=pic.graph.number_of_edges() if pic is not None else 0,
+            answered=sum(1 for q in report.queries if q.table is not None and q.table.rows),
+            n=lambda value: number(value, report.lang),
+            data=page_json({"lang": report.lang, "network": a.network, "geo": a.geo, "words": strings(report.lang)})
+            if a is not None
+            else None,
+            vendor=vendor,
+            asset=asset,
+            sections=SECTION_ORDER,
+            r_docs=DOCS_HREF,
+        )
     )
 
 

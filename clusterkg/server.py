@@ -25,9 +25,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import BinaryIO
 
 import pyoxigraph as ox
 import requests
@@ -54,6 +55,7 @@ def _die_with_parent() -> None:
     (Linux prctl PR_SET_PDEATHSIG), so that no server outlives ``clusterkg serve``."""
     if sys.platform.startswith("linux"):
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
 
@@ -81,9 +83,18 @@ class ServerProcess:
     port is picked, and another one if the server could not bind it.
     """
 
-    def __init__(self, command: Callable[[int], Sequence[str]], *, host: str = "127.0.0.1",
-                 port: int | None = None, ready_path: str = "/", log_path: Path | None = None,
-                 cwd: Path | None = None, startup_timeout: float = 60.0, name: str = "server"):
+    def __init__(
+        self,
+        command: Callable[[int], Sequence[str]],
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        ready_path: str = "/",
+        log_path: Path | None = None,
+        cwd: Path | None = None,
+        startup_timeout: float = 60.0,
+        name: str = "server",
+    ):
         self.command = command
         self.host = host
         self.port = port
@@ -94,18 +105,18 @@ class ServerProcess:
         self.startup_timeout = startup_timeout
         self.name = name
         self.process: subprocess.Popen | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://{url_host(self.host)}:{self.port}"
 
-    def start(self) -> "ServerProcess":
+    def start(self) -> ServerProcess:
         attempts = 3 if self._auto_port else 1
         for attempt in range(attempts):
             if self._auto_port and (self.port is None or attempt > 0 or not port_is_free(self.host, self.port)):
                 self.port = free_port(self.host)
-            elif not port_is_free(self.host, self.port):
+            elif self.port is not None and not port_is_free(self.host, self.port):  # a given port
                 raise ServerError(f"cannot start {self.name}: {self.host}:{self.port} is already in use")
             try:
                 self._spawn()
@@ -118,30 +129,37 @@ class ServerProcess:
         return self
 
     def _spawn(self) -> None:
+        assert self.port is not None, "start() chooses the port first"
         argv = [str(a) for a in self.command(self.port)]
         if self.log_path is not None:
-            self._log = open(self.log_path, "ab")
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - open while the server runs; _close_log closes it
         self.process = subprocess.Popen(
-            argv, cwd=self.cwd, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT if self._log else None,
+            argv,
+            cwd=self.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,  # Ctrl-C reaches us only, and we stop the server
-            preexec_fn=_die_with_parent)
+            preexec_fn=_die_with_parent,
+        )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         url = self.base_url + self.ready_path
+        process = self.process
+        assert process is not None, "_spawn() starts the process first"
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(f"{self.name} exited with code {self.process.returncode} "
-                                  f"before answering at {url}{self._log_tail()}")
+            if process.poll() is not None:
+                raise ServerError(
+                    f"{self.name} exited with code {process.returncode} before answering at {url}{self._log_tail()}"
+                )
             try:
                 requests.get(url, timeout=2)
-                if self.process.poll() is None:
+                if process.poll() is None:
                     return
             except requests.RequestException:
                 time.sleep(0.1)
-        raise ServerError(f"{self.name} did not answer at {url} within {self.startup_timeout:g} s"
-                          f"{self._log_tail()}")
+        raise ServerError(f"{self.name} did not answer at {url} within {self.startup_timeout:g} s{self._log_tail()}")
 
     def _log_tail(self) -> str:
         if self.log_path is None or not Path(self.log_path).exists():
@@ -155,6 +173,7 @@ class ServerProcess:
 
     def wait(self) -> int:
         """Wait until the server exits on its own; its exit code."""
+        assert self.process is not None, "the server was not started"
         return self.process.wait()
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -175,7 +194,7 @@ class ServerProcess:
             self.process.wait()
         self._close_log()
 
-    def restart(self) -> "ServerProcess":
+    def restart(self) -> ServerProcess:
         """Start again after stop() or kill(), on the same port if it is free."""
         self.stop()
         return self.start()
@@ -185,7 +204,7 @@ class ServerProcess:
             self._log.close()
             self._log = None
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start() if not self.running else self
 
     def __exit__(self, *exc) -> None:
@@ -206,19 +225,32 @@ def oxigraph_executable() -> str:
 class OxigraphServer(ServerProcess):
     """``oxigraph serve-read-only`` (or ``serve`` when ``read_only=False``) on a store directory."""
 
-    def __init__(self, location: Path, *, host: str = "127.0.0.1", port: int | None = None,
-                 read_only: bool = True, union_default_graph: bool = False,
-                 timeout_s: int | None = None, log_path: Path | None = None):
+    def __init__(
+        self,
+        location: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        read_only: bool = True,
+        union_default_graph: bool = False,
+        timeout_s: int | None = None,
+        log_path: Path | None = None,
+    ):
         self.location = Path(location)
         self.read_only = read_only
         self.union_default_graph = union_default_graph
         self.timeout_s = timeout_s
-        super().__init__(self._argv, host=host, port=port, ready_path="/query", log_path=log_path,
-                         name="oxigraph")
+        super().__init__(self._argv, host=host, port=port, ready_path="/query", log_path=log_path, name="oxigraph")
 
     def _argv(self, port: int) -> list[str]:
-        argv = [oxigraph_executable(), "serve-read-only" if self.read_only else "serve",
-                "--location", str(self.location), "--bind", f"{url_host(self.host)}:{port}"]
+        argv = [
+            oxigraph_executable(),
+            "serve-read-only" if self.read_only else "serve",
+            "--location",
+            str(self.location),
+            "--bind",
+            f"{url_host(self.host)}:{port}",
+        ]
         if self.union_default_graph:
             argv.append("--union-default-graph")
         if self.timeout_s is not None:
@@ -264,9 +296,9 @@ def write_store(location: Path, files: Sequence[graph.GraphFile]) -> dict[str, i
     return counts
 
 
-
-def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = False,
-             front: "Front | None" = None) -> list[str]:
+def describe(
+    server: OxigraphServer, counts: dict[str, int], *, kept: bool = False, front: Front | None = None
+) -> list[str]:
     """What ``clusterkg serve`` prints: the endpoints and how to call them."""
     base = front.base_url if front else server.base_url
     query_url = base + "/query"
@@ -283,17 +315,16 @@ def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = Fal
         "                   (default graph = union of the named graphs" + limits + ")",
     ]
     if not server.read_only:
-        lines += [f"  SPARQL Update    {base}/update",
-                  f"  Graph Store      {base}/store?graph=IRI"]
+        lines += [f"  SPARQL Update    {base}/update", f"  Graph Store      {base}/store?graph=IRI"]
     lines += [
         f"  Web UI           {base}/",
         f"  Store            {server.location}" + ("" if kept else " (temporary, removed on exit)"),
         "Try:",
         f"  curl -H 'Accept: text/csv' --data-urlencode query@{query_file} {query_url}",
         "  python -c 'from SPARQLWrapper import SPARQLWrapper, JSON; "
-        f"s = SPARQLWrapper(\"{query_url}\"); "
-        f"s.setQuery(open(\"{project.INTERNAL_QUERIES_DIR / 'triples-per-graph.rq'}\").read()); "
-        "s.setReturnFormat(JSON); print(s.queryAndConvert()[\"results\"][\"bindings\"])'",
+        f's = SPARQLWrapper("{query_url}"); '
+        f's.setQuery(open("{project.INTERNAL_QUERIES_DIR / "triples-per-graph.rq"}").read()); '
+        's.setReturnFormat(JSON); print(s.queryAndConvert()["results"]["bindings"])\'',
         "Ctrl-C stops the server.",
     ]
     return lines
@@ -301,9 +332,20 @@ def describe(server: OxigraphServer, counts: dict[str, int], *, kept: bool = Fal
 
 # --- the HTTP front ------------------------------------------------------------
 
-_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-               "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding",
-               "content-encoding"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "accept-encoding",
+    "content-encoding",
+}
 
 
 class FrontError(Exception):
@@ -313,8 +355,15 @@ class FrontError(Exception):
 class Front:
     """A threaded HTTP front on ``host:port`` for the server at ``upstream`` (see the module doc)."""
 
-    def __init__(self, upstream: str, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 30.0,
-                 max_bytes: int = 100 * 2**20):
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout: float = 30.0,
+        max_bytes: int = 100 * 2**20,
+    ):
         self.upstream = upstream.rstrip("/")
         self.host = host
         self.timeout = timeout
@@ -344,7 +393,7 @@ class Front:
     def base_url(self) -> str:
         return f"http://{url_host(self.host)}:{self.port}"
 
-    def start(self) -> "Front":
+    def start(self) -> Front:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -367,9 +416,15 @@ class Front:
         headers = {k: v for k, v in h.headers.items() if k.lower() not in _HOP_BY_HOP}
         headers["Accept-Encoding"] = "identity"
         try:
-            upstream = requests.request(h.command, self.upstream + h.path, data=body or None, headers=headers,
-                                        stream=True, allow_redirects=False,
-                                        timeout=(5, max(0.05, deadline - time.monotonic())))
+            upstream = requests.request(
+                h.command,
+                self.upstream + h.path,
+                data=body or None,
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=(5, max(0.05, deadline - time.monotonic())),
+            )
         except requests.exceptions.ReadTimeout:
             return self._timed_out(h)
         except requests.RequestException as e:
@@ -379,8 +434,12 @@ class Front:
             for chunk in upstream.iter_content(64 * 1024):
                 size += len(chunk)
                 if size > self.max_bytes:
-                    return self._answer(h, 500, f"the answer is larger than the cap of {self.max_bytes} bytes "
-                                                f"(clusterkg serve --max-result-mb): add a LIMIT to the query")
+                    return self._answer(
+                        h,
+                        500,
+                        f"the answer is larger than the cap of {self.max_bytes} bytes "
+                        f"(clusterkg serve --max-result-mb): add a LIMIT to the query",
+                    )
                 chunks.append(chunk)
                 if time.monotonic() > deadline:
                     return self._timed_out(h)
@@ -392,7 +451,11 @@ class Front:
             upstream.close()
         if time.monotonic() > deadline:
             return self._timed_out(h)
-        payload = b"".join(chunks)
+        self._relay(h, upstream, b"".join(chunks))
+
+    @staticmethod
+    def _relay(h: BaseHTTPRequestHandler, upstream: requests.Response, payload: bytes) -> None:
+        """The upstream server's complete answer, sent on to the client."""
         h.send_response(upstream.status_code, upstream.reason)
         for k, v in upstream.headers.items():
             if k.lower() not in _HOP_BY_HOP:
@@ -403,8 +466,12 @@ class Front:
             h.wfile.write(payload)
 
     def _timed_out(self, h: BaseHTTPRequestHandler) -> None:
-        self._answer(h, 504, f"the query did not finish within {self.timeout:g} s "
-                             f"(clusterkg serve --timeout); no partial answer is sent")
+        self._answer(
+            h,
+            504,
+            f"the query did not finish within {self.timeout:g} s "
+            f"(clusterkg serve --timeout); no partial answer is sent",
+        )
 
     @staticmethod
     def _answer(h: BaseHTTPRequestHandler, status: int, text: str) -> None:

@@ -28,3 +28,11 @@ def select(store: ox.Store, query: str, **options: Any) -> ox.QuerySolutions:
     if not isinstance(solutions, ox.QuerySolutions):
         raise TypeError("not a SELECT query")
     return solutions
+
+
+def value_of(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """The ``value`` of an IRI, a blank node or a literal of a quad (the project's
+    graphs hold no RDF-star triples)."""
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"an RDF-star triple where a term was expected: {term}")
+    return term.value

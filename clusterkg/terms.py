@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, FOAF, GEO, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, WGS, XSD
 
 from . import graph, project
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 STANDARD = (RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, ORG, FOAF, SDO, GEO)
 
@@ -66,8 +66,12 @@ class TermFinding:
 
     def message(self) -> str:
         hint = f" (did you mean {self.shown_suggestion}?)" if self.suggestion else ""
-        used = {"predicate": "used as a predicate", "class": "used as a class",
-                "path": "used in a shape's path", "target": "used as a shape's target"}.get(self.kind, self.kind)
+        used = {
+            "predicate": "used as a predicate",
+            "class": "used as a class",
+            "path": "used in a shape's path",
+            "target": "used as a shape's target",
+        }.get(self.kind, self.kind)
         return f"{self.shown or self.term} is not declared by the ontology nor a reused vocabulary ({used}){hint}"
 
     def where(self) -> str:
@@ -80,7 +84,7 @@ def declared_terms(store: ox.Store, ontology_graphs: Iterable[str]) -> set[str]:
     """Every IRI the ontology graphs give a type to."""
     declared: set[str] = set()
     for g in ontology_graphs:
-        rows = store.query(internal_query("declared-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)})
+        rows = select(store, internal_query("declared-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)})
         declared |= {row["term"].value for row in rows}
     return declared
 
@@ -88,7 +92,7 @@ def declared_terms(store: ox.Store, ontology_graphs: Iterable[str]) -> set[str]:
 def undeclared_terms(store: ox.Store, ontology_graphs: list[str]) -> list[UndeclaredTerm]:
     declared = declared_terms(store, ontology_graphs)
     out = []
-    for row in store.query(internal_query("used-terms")):
+    for row in select(store, internal_query("used-terms")):
         graph_iri, term = row["graph"].value, row["term"].value
         if graph_iri in ontology_graphs or term in declared or _standard(term):
             continue
@@ -96,8 +100,13 @@ def undeclared_terms(store: ox.Store, ontology_graphs: list[str]) -> list[Undecl
     return sorted(out)
 
 
-def findings(store: ox.Store, ontology_graphs: Sequence[str], parsed: Sequence[graph.ParsedFile] = (),
-             *, shape_graphs: Sequence[str] = ()) -> list[TermFinding]:
+def findings(
+    store: ox.Store,
+    ontology_graphs: Sequence[str],
+    parsed: Sequence[graph.ParsedFile] = (),
+    *,
+    shape_graphs: Sequence[str] = (),
+) -> list[TermFinding]:
     """Undeclared terms of every graph of ``store`` but the ontology's, each with
     its file and line (from ``parsed``, the files loaded into the store) and a
     suggestion. The graphs of ``shape_graphs`` are shapes: there the terms
@@ -105,12 +114,12 @@ def findings(store: ox.Store, ontology_graphs: Sequence[str], parsed: Sequence[g
     declared = declared_terms(store, ontology_graphs)
     by_graph = {pf.file.graph: pf for pf in parsed}
     used: list[tuple[str, str, str]] = []
-    for row in store.query(internal_query("used-terms")):
+    for row in select(store, internal_query("used-terms")):
         g = row["graph"].value
         if g not in ontology_graphs and g not in shape_graphs:
             used.append((g, row["term"].value, row["kind"].value))
     for g in shape_graphs:
-        for row in store.query(internal_query("shape-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)}):
+        for row in select(store, internal_query("shape-terms"), substitutions={ox.Variable("graph"): ox.NamedNode(g)}):
             used.append((g, row["term"].value, row["kind"].value))
     out = []
     for g, term, kind in sorted(set(used)):
@@ -120,13 +129,23 @@ def findings(store: ox.Store, ontology_graphs: Sequence[str], parsed: Sequence[g
         pf = by_graph.get(g)
         prefixes = {**project.PREFIXES, **(pf.prefixes if pf else {})}
         line = first_use(pf.file.path, term, pf.prefixes) if pf else None
-        out.append(TermFinding(pf.file.path if pf else None, line, term, kind, suggestion, g,
-                               project.shorten(term, prefixes, "<{}>"),
-                               project.shorten(suggestion, prefixes, "<{}>") if suggestion else ""))
+        out.append(
+            TermFinding(
+                pf.file.path if pf else None,
+                line,
+                term,
+                kind,
+                suggestion,
+                g,
+                project.shorten(term, prefixes, "<{}>"),
+                project.shorten(suggestion, prefixes, "<{}>") if suggestion else "",
+            )
+        )
     return sorted(out, key=lambda f: (str(f.file or f.graph), f.line or 0, f.term, f.kind))
 
 
 # --- suggestions --------------------------------------------------------------------------
+
 
 def suggest(term: str, declared: Iterable[str] = ()) -> str | None:
     """The known term of the same namespace that ``term`` most likely misspells:
@@ -147,12 +166,12 @@ def suggest(term: str, declared: Iterable[str] = ()) -> str | None:
 def split(iri: str) -> tuple[str, str]:
     """Namespace and local name: after the last ``#``, else the last ``/``."""
     cut = max(iri.rfind("#"), iri.rfind("/"))
-    return iri[:cut + 1], iri[cut + 1:]
+    return iri[: cut + 1], iri[cut + 1 :]
 
 
 def _standard(term: str) -> bool:
     if term.startswith(WGS84):
-        return URIRef(str(WGS) + term[len(WGS84):]) in WGS
+        return URIRef(str(WGS) + term[len(WGS84) :]) in WGS
     ref = URIRef(term)
     return any(term.startswith(str(ns)) and ref in ns for ns in STANDARD)
 
@@ -160,20 +179,24 @@ def _standard(term: str) -> bool:
 @lru_cache(maxsize=1)
 def _standard_terms() -> frozenset[str]:
     out = {str(t) for ns in STANDARD for t in dir(ns) if isinstance(t, URIRef)}
-    out |= {WGS84 + str(t)[len(str(WGS)):] for t in dir(WGS) if isinstance(t, URIRef)}
+    out |= {WGS84 + str(t)[len(str(WGS)) :] for t in dir(WGS) if isinstance(t, URIRef)}
     out |= {str(t) for t in dir(SH) if isinstance(t, URIRef)}
     return frozenset(out)
 
 
 # --- where a term is written --------------------------------------------------------------
 
+
 def first_use(path: Path, iri: str, prefixes: dict[str, str]) -> int | None:
     """The first line of ``path`` where ``iri`` is written (as ``<iri>`` or a
     prefixed name, not as part of a longer name; comments skipped)."""
     names = graph.spellings(iri, prefixes)
-    pattern = re.compile("|".join(
-        (re.escape(n) if n.startswith("<") else r"(?<![\w\-:.])" + re.escape(n) + r"(?![\w\-]|\.[\w\-])")
-        for n in names))
+    pattern = re.compile(
+        "|".join(
+            (re.escape(n) if n.startswith("<") else r"(?<![\w\-:.])" + re.escape(n) + r"(?![\w\-]|\.[\w\-])")
+            for n in names
+        )
+    )
     for number, line in enumerate(graph._lines(Path(path)), start=1):
         code = _without_comment(line)
         if pattern.search(code):

@@ -54,11 +54,11 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import pyoxigraph as ox
 import rdflib
@@ -67,12 +67,26 @@ from rdflib.util import from_n3
 
 from . import engines, graph, project, terms
 from .progress import progress
+from .sparql import select
 
 __all__ = [
-    "DEFAULT_ENGINE", "DEFAULT_INFERENCE", "INFERENCE", "Finding", "Validation",
-    "ontology_files", "data_files", "shape_files", "Loaded", "load", "validate_files", "validate_loaded",
+    "DEFAULT_ENGINE",
+    "DEFAULT_INFERENCE",
+    "INFERENCE",
+    "Finding",
+    "Validation",
+    "ontology_files",
+    "data_files",
+    "shape_files",
+    "Loaded",
+    "load",
+    "validate_files",
+    "validate_loaded",
     "validate_store",
-    "conforms", "to_text", "to_json", "to_turtle",
+    "conforms",
+    "to_text",
+    "to_json",
+    "to_turtle",
 ]
 
 DEFAULT_ENGINE = "fast"
@@ -87,6 +101,7 @@ PREFIXES = project.PREFIXES
 
 
 # --- which files -------------------------------------------------------------------
+
 
 def ontology_files(root: Path = project.ROOT) -> list[graph.GraphFile]:
     """The ontology proper: ``ontology/*.ttl`` but the vocabulary."""
@@ -106,6 +121,7 @@ def shape_files(root: Path = project.ROOT) -> list[graph.GraphFile]:
 
 
 # --- results for people ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -159,8 +175,10 @@ class Validation:
         return len({f.result.focus for f in self.findings})
 
     def summary(self) -> str:
-        counts = (f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')} "
-                  f"in {_plural(self.nodes, 'node')}")
+        counts = (
+            f"{_plural(self.violations, 'violation')}, {_plural(self.warnings, 'warning')} "
+            f"in {_plural(self.nodes, 'node')}"
+        )
         if self.undeclared:
             undeclared = _plural(len(self.undeclared), "undeclared term")
             counts = f"{counts}, {undeclared}" if self.findings else undeclared
@@ -174,6 +192,7 @@ def _plural(n: int, word: str) -> str:
 
 
 # --- validating ---------------------------------------------------------------------------
+
 
 @dataclass
 class Loaded:
@@ -193,7 +212,7 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     staging = ox.Store()
     with progress("loading") as say:
         ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
-        data = []
+        data: list[graph.ParsedFile] = []
         for gf in data_files(files, root):
             say(f"{gf.path.name} ({len(data) + 1} files, {len(staging):,} triples)")
             data.append(graph.load_file(staging, gf))
@@ -202,8 +221,13 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     return Loaded(staging, ontology, data)
 
 
-def validate_files(files: Sequence[Path | str] = (), *, engine: str = DEFAULT_ENGINE,
-                   inference: str = DEFAULT_INFERENCE, root: Path = project.ROOT) -> Validation:
+def validate_files(
+    files: Sequence[Path | str] = (),
+    *,
+    engine: str = DEFAULT_ENGINE,
+    inference: str = DEFAULT_INFERENCE,
+    root: Path = project.ROOT,
+) -> Validation:
     """Validate ``files`` (default: the project's data) with the vocabulary, against
     the shapes, the ontology given apart. Raises :class:`graph.LoadError` when a file
     (data, ontology or shapes) cannot be read, is not Turtle or has an ill-typed literal."""
@@ -218,8 +242,9 @@ def load_shapes(root: Path = project.ROOT) -> rdflib.Graph:
     return _rdflib(shapes_store, shapes)
 
 
-def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
-                    root: Path = project.ROOT) -> Validation:
+def validate_loaded(
+    loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE, root: Path = project.ROOT
+) -> Validation:
     """Validate what :func:`load` read, with findings traced to their file and line.
 
     The fast engine validates the store itself (no copy); the others are given rdflib
@@ -230,8 +255,8 @@ def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: 
     with progress(f"validating ({engine})") as say:
         if engine == "fast" and inference == "none":
             report = engines.FastEngine().validate_store(
-                loaded.store, [ox.NamedNode(pf.file.graph) for pf in loaded.data], shapes_graph, ontology,
-                progress=say)
+                loaded.store, [ox.NamedNode(pf.file.graph) for pf in loaded.data], shapes_graph, ontology, progress=say
+            )
         else:
             say("copying the data for the engine")
             data_graph = _rdflib(loaded.store, loaded.data)
@@ -246,22 +271,37 @@ def validate_loaded(loaded: Loaded, *, engine: str = DEFAULT_ENGINE, inference: 
     labels = _labels(loaded, {r.focus for r in report.results if r.focus != "_:"})
     index = LineIndex(loaded.data) if report.results else None
     findings = [_finding(r, labels, index, shapes_graph, prefixes) for r in report.results]
-    findings.sort(key=lambda f: (str(f.file or "~"), f.line or 0, f.result.focus, not f.is_violation,
-                                 show_path(f.result.path, prefixes), f.message, f.result.value or ""))
-    vocabulary = [pf.file.graph for pf in loaded.data if pf.file.path.name in VOCABULARY_FILES
-                  and pf.file.path.parent.name == "ontology"]
+    findings.sort(
+        key=lambda f: (
+            str(f.file or "~"),
+            f.line or 0,
+            f.result.focus,
+            not f.is_violation,
+            show_path(f.result.path, prefixes),
+            f.message,
+            f.result.value or "",
+        )
+    )
+    vocabulary = [
+        pf.file.graph
+        for pf in loaded.data
+        if pf.file.path.name in VOCABULARY_FILES and pf.file.path.parent.name == "ontology"
+    ]
     undeclared = terms.findings(loaded.store, [pf.file.graph for pf in loaded.ontology] + vocabulary, loaded.data)
     return Validation(report, findings, engine, inference, seconds, prefixes, undeclared)
 
 
-def validate_store(store: ox.Store, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE,
-                   root: Path = project.ROOT) -> engines.Report:
+def validate_store(
+    store: ox.Store, *, engine: str = DEFAULT_ENGINE, inference: str = DEFAULT_INFERENCE, root: Path = project.ROOT
+) -> engines.Report:
     """Validate what ``store`` holds: its ontology graphs (those of :func:`ontology_files`)
     as the ontology, every other graph (vocabulary and data) as the data graph."""
     ontology_names = {gf.graph for gf in ontology_files(root)}
     shapes = load_shapes(root)
     ontology_graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value in ontology_names]
-    data_graphs = [g for g in store.named_graphs() if g not in ontology_graphs]
+    data_graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [
+        g for g in store.named_graphs() if g not in ontology_graphs
+    ]
     if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         data_graphs.append(ox.DefaultGraph())
     ontology = graph.to_rdflib_graph(q for g in ontology_graphs for q in store.quads_for_pattern(None, None, None, g))
@@ -277,11 +317,13 @@ def conforms(store: ox.Store, **options) -> bool:
 
 
 def _rdflib(store: ox.Store, parsed: Iterable[graph.ParsedFile]) -> rdflib.Graph:
-    return graph.to_rdflib_graph(q for pf in parsed
-                                 for q in store.quads_for_pattern(None, None, None, ox.NamedNode(pf.file.graph)))
+    return graph.to_rdflib_graph(
+        q for pf in parsed for q in store.quads_for_pattern(None, None, None, ox.NamedNode(pf.file.graph))
+    )
 
 
 # --- findings: label, place, message -----------------------------------------------
+
 
 class LineIndex:
     """Where each subject is defined: the first line of each file that starts with
@@ -329,13 +371,14 @@ def _labels(loaded: Loaded, iris: set[str]) -> dict[str, str]:
     values = " ".join(f"<{i}>" for i in sorted(iris))
     found: dict[str, list] = {}
     query = f"SELECT ?s ?l WHERE {{ VALUES ?s {{ {values} }} ?s <{RDFS.label}> ?l }}"
-    for row in loaded.store.query(query, default_graph=[ox.NamedNode(pf.file.graph) for pf in loaded.data]):
+    for row in select(loaded.store, query, default_graph=[ox.NamedNode(pf.file.graph) for pf in loaded.data]):
         found.setdefault(row["s"].value, []).append(row["l"])
     return {iri: min(lits, key=lambda lit: (lit.language != "en", lit.value)).value for iri, lits in found.items()}
 
 
-def _finding(r: engines.Result, labels: dict[str, str], index: "LineIndex | None", shapes: rdflib.Graph,
-             prefixes: dict[str, str]) -> Finding:
+def _finding(
+    r: engines.Result, labels: dict[str, str], index: LineIndex | None, shapes: rdflib.Graph, prefixes: dict[str, str]
+) -> Finding:
     focus = r.focus if r.focus != "_:" else None
     label = labels.get(r.focus) if focus is not None else None
     file = line = None
@@ -369,8 +412,6 @@ def _message(shapes: rdflib.Graph, r: engines.Result) -> str:
         if m.endswith("@en") or "@" not in m:
             return m.removesuffix("@en")
     return r.messages[0] if r.messages else _local(r.component)
-
-
 
 
 def short(iri: str, prefixes: dict[str, str]) -> str:
@@ -424,10 +465,11 @@ def show_path(path: str | None, prefixes: dict[str, str]) -> str:
 
 
 def _local(iri: str) -> str:
-    return "sh:" + iri[len(str(SH)):] if iri.startswith(str(SH)) else iri
+    return "sh:" + iri[len(str(SH)) :] if iri.startswith(str(SH)) else iri
 
 
 # --- reports ----------------------------------------------------------------------------
+
 
 def _where(f: Finding) -> str:
     if f.file is None:
@@ -466,8 +508,11 @@ def to_text(v: Validation) -> str:
             lines.append("")
         lines.append("Undeclared terms")
         for t in v.undeclared:
-            where = f"{_display_path(t.file)}:{t.line}" if t.file and t.line else (
-                _display_path(t.file) if t.file else t.graph)
+            where = (
+                f"{_display_path(t.file)}:{t.line}"
+                if t.file and t.line
+                else (_display_path(t.file) if t.file else t.graph)
+            )
             lines.append(f"  {where}: Violation: {t.message()}")
     if lines:
         lines.append("")
@@ -479,29 +524,42 @@ def to_json(v: Validation) -> str:
     """``{"conforms", "engine", "inference", "violations", "warnings", "nodes", "results": [...]}``,
     each result with focus, label, path, component, severity, message, value,
     source_shape, file (absolute), line (IRIs in full; value in N-Triples form)."""
-    results = [{
-        "focus": f.result.focus,
-        "label": f.label,
-        "path": f.result.path,
-        "component": f.result.component,
-        "severity": f.result.severity,
-        "message": f.message,
-        "value": f.result.value,
-        "source_shape": f.result.source_shape,
-        "file": str(Path(f.file).resolve()) if f.file else None,
-        "line": f.line,
-    } for f in v.findings]
-    undeclared = [{
-        "term": t.term,
-        "kind": t.kind,
-        "suggestion": t.suggestion,
-        "message": t.message(),
-        "file": str(Path(t.file).resolve()) if t.file else None,
-        "line": t.line,
-    } for t in v.undeclared]
-    out = {"conforms": v.conforms, "engine": v.engine, "inference": v.inference,
-           "violations": v.violations, "warnings": v.warnings, "nodes": v.nodes, "results": results,
-           "undeclared_terms": undeclared}
+    results = [
+        {
+            "focus": f.result.focus,
+            "label": f.label,
+            "path": f.result.path,
+            "component": f.result.component,
+            "severity": f.result.severity,
+            "message": f.message,
+            "value": f.result.value,
+            "source_shape": f.result.source_shape,
+            "file": str(Path(f.file).resolve()) if f.file else None,
+            "line": f.line,
+        }
+        for f in v.findings
+    ]
+    undeclared = [
+        {
+            "term": t.term,
+            "kind": t.kind,
+            "suggestion": t.suggestion,
+            "message": t.message(),
+            "file": str(Path(t.file).resolve()) if t.file else None,
+            "line": t.line,
+        }
+        for t in v.undeclared
+    ]
+    out = {
+        "conforms": v.conforms,
+        "engine": v.engine,
+        "inference": v.inference,
+        "violations": v.violations,
+        "warnings": v.warnings,
+        "nodes": v.nodes,
+        "results": results,
+        "undeclared_terms": undeclared,
+    }
     return json.dumps(out, ensure_ascii=False, indent=2) + "\n"
 
 

@@ -11,15 +11,15 @@ Turtle), then bound as a VALUES row; no text of the user is pasted into SPARQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 import pyoxigraph as ox
 
 from . import graph, project
 from .query import normalise_term, with_values
-from .sparql import internal_query
+from .sparql import internal_query, select
 
 __all__ = ["Support", "TermError", "NotInGraph", "parse_term", "why", "describe"]
 
@@ -46,19 +46,19 @@ class NotInGraph(LookupError):
 class Support:
     """One support of a triple, as :func:`why` returns it."""
 
-    object: str                    # the object of the triple backed (N-Triples form)
-    iri: str                       # the support node
-    status: str                    # ckv:stated | ckv:external | ckv:derived | ckv:assumed (IRI)
-    source: str | None = None      # the ckg:SourceDocument quoted
+    object: str  # the object of the triple backed (N-Triples form)
+    iri: str  # the support node
+    status: str  # ckv:stated | ckv:external | ckv:derived | ckv:assumed (IRI)
+    source: str | None = None  # the ckg:SourceDocument quoted
     source_title: str | None = None
     url: str | None = None
     quote: str | None = None
-    comment: str | None = None     # why (for assumptions, and notes)
+    comment: str | None = None  # why (for assumptions, and notes)
     derived_by: str | None = None
-    modality: str | None = None    # ckv:announced …
+    modality: str | None = None  # ckv:announced …
     announced_at: str | None = None
     announced_date: str | None = None
-    file: Path | None = None       # where the support is written
+    file: Path | None = None  # where the support is written
     line: int | None = None
 
     @property
@@ -73,17 +73,20 @@ def parse_term(text: str, position: str, prefixes: Mapping[str, str] = project.P
     text = text.strip()
     if position == "predicate" and text == "a":
         return ox.NamedNode(RDF_TYPE)
-    if re.fullmatch(r"[a-z][a-z0-9+.\-]*:[^\s<>\"{}|^`\\]+", text) and "//" in text[:text.index(":") + 3]:
+    if re.fullmatch(r"[a-z][a-z0-9+.\-]*:[^\s<>\"{}|^`\\]+", text) and "//" in text[: text.index(":") + 3]:
         text = f"<{text}>"
     declared = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
-    slot = {"subject": "{} <urn:p> <urn:o> .", "predicate": "<urn:s> {} <urn:o> .",
-            "object": "<urn:s> <urn:p> {} ."}[position]
+    slot = {"subject": "{} <urn:p> <urn:o> .", "predicate": "<urn:s> {} <urn:o> .", "object": "<urn:s> <urn:p> {} ."}[
+        position
+    ]
     try:
         (triple,) = list(ox.parse(declared + slot.format(text), format=ox.RdfFormat.TURTLE))
     except (SyntaxError, ValueError) as e:
-        raise TermError(f"{position} {text!r} is not a term: give a CURIE (ck:paris), <iri>"
-                        + (" or a Turtle literal (\"2006\"^^xsd:gYear)" if position == "object" else "")
-                        + f" ({e})") from None
+        raise TermError(
+            f"{position} {text!r} is not a term: give a CURIE (ck:paris), <iri>"
+            + (' or a Turtle literal ("2006"^^xsd:gYear)' if position == "object" else "")
+            + f" ({e})"
+        ) from None
     term = {"subject": triple.subject, "predicate": triple.predicate, "object": triple.object}[position]
     if position != "object" and not isinstance(term, ox.NamedNode):
         raise TermError(f"{position} {text!r} must be an IRI")
@@ -98,25 +101,47 @@ def why(store: ox.Store, s, p, o=None, root: Path = project.ROOT) -> list[Suppor
     bindings = {"s": _term(s, "subject"), "p": _term(p, "predicate")}
     if o is not None:
         bindings["o"] = _term(o, "object")
-    if not bool(store.query(with_values(internal_query("triple-exists"), bindings),
-                            use_default_graph_as_union=True)):
-        raise NotInGraph("the graph does not hold " + " ".join(
-            project.shorten(t.value, project.PREFIXES, "<{}>") if isinstance(t, ox.NamedNode) else str(t)
-            for t in bindings.values()))
-    solutions = store.query(with_values(internal_query("why"), bindings), use_default_graph_as_union=True)
+    if not bool(store.query(with_values(internal_query("triple-exists"), bindings), use_default_graph_as_union=True)):
+        raise NotInGraph(
+            "the graph does not hold "
+            + " ".join(
+                project.shorten(t.value, project.PREFIXES, "<{}>") if isinstance(t, ox.NamedNode) else str(t)
+                for t in bindings.values()
+            )
+        )
+    solutions = select(store, with_values(internal_query("why"), bindings), use_default_graph_as_union=True)
     out = []
     for row in solutions:
-        def get(name):
+
+        def get(name: str, row: ox.QuerySolution = row) -> str | None:
             term = row[name]
             return None if term is None else str(normalise_term(term))
+
+        def need(name: str, row: ox.QuerySolution = row) -> str:
+            value = get(name, row)
+            assert value is not None, f"why.rq always binds ?{name}"
+            return value
+
         graph_name = get("graph")
         file = _file_of(graph_name, root)
-        out.append(Support(
-            object=str(bindings.get("o") or row["o"]), iri=get("support"), status=get("status"),
-            source=get("source"), source_title=get("sourceTitle"), url=get("url"), quote=get("quote"),
-            comment=get("comment"), derived_by=get("derivedBy"), modality=get("modality"),
-            announced_at=get("announcedAt"), announced_date=get("announcedDate"),
-            file=file, line=_line(file, get("support")) if file else None))
+        out.append(
+            Support(
+                object=str(bindings.get("o") or row["o"]),
+                iri=need("support"),
+                status=need("status"),
+                source=get("source"),
+                source_title=get("sourceTitle"),
+                url=get("url"),
+                quote=get("quote"),
+                comment=get("comment"),
+                derived_by=get("derivedBy"),
+                modality=get("modality"),
+                announced_at=get("announcedAt"),
+                announced_date=get("announcedDate"),
+                file=file,
+                line=_line(file, get("support")) if file else None,
+            )
+        )
     return out
 
 
@@ -128,10 +153,10 @@ def _term(value, position):
 
 def _file_of(graph_name: str | None, root: Path) -> Path | None:
     if graph_name and graph_name.startswith(project.GRAPH_NS):
-        path = root / (graph_name[len(project.GRAPH_NS):] + ".ttl")
+        path = root / (graph_name[len(project.GRAPH_NS) :] + ".ttl")
         return path if path.is_file() else None
     if graph_name and graph_name.startswith("file:"):
-        path = Path(graph_name[len("file://"):])
+        path = Path(graph_name[len("file://") :])
         return path if path.is_file() else None
     return None
 
@@ -146,12 +171,13 @@ def _line(path: Path, iri: str | None) -> int | None:
     return None
 
 
-def describe(supports: list[Support], prefixes: Mapping[str, str] = project.PREFIXES,
-             show_object: bool = False) -> str:
+def describe(supports: list[Support], prefixes: Mapping[str, str] = project.PREFIXES, show_object: bool = False) -> str:
     """The supports as text: one paragraph each (with the object backed when
     ``show_object``: the question named none)."""
+
     def short(iri):
         return project.shorten(iri, prefixes, "<{}>") if iri else ""
+
     blocks = []
     for sp in supports:
         lines = [f"{short(sp.iri)}: {sp.status_words}"]

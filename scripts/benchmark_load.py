@@ -40,8 +40,18 @@ def benchmark_load(triples: int, workdir: Path) -> dict:
     generated = synthetic.generate(workdir / "data", triples)
     files = remote.files_with_ontology(generated.files)
     started = time.monotonic()
-    subprocess.run([server.oxigraph_executable(), "load", "--location", str(workdir / "offline"),
-                    "--file", *[str(gf.path) for gf in files]], check=True, capture_output=True)
+    subprocess.run(
+        [
+            server.oxigraph_executable(),
+            "load",
+            "--location",
+            str(workdir / "offline"),
+            "--file",
+            *[str(gf.path) for gf in files],
+        ],
+        check=True,
+        capture_output=True,
+    )
     offline = time.monotonic() - started
     out = {"triples": generated.triples, "offline_s": offline, "loads": []}
     with server.OxigraphServer(workdir / "served", read_only=False, log_path=workdir / "served.log") as ox:
@@ -49,11 +59,17 @@ def benchmark_load(triples: int, workdir: Path) -> dict:
         for kind in ("into an empty server", "replacing"):
             with remote.SparqlClient(endpoints, timeout=3600) as client:
                 report = remote.load(files, client, validate=False)
-            out["loads"].append({"kind": kind, "seconds": report.seconds, "ratio": report.seconds / offline,
-                                 "switched_s": report.switched_after,
-                                 "switched_ratio": report.switched_after / offline,
-                                 "phases": dict(report.phases),
-                                 "server_peak_mb": peak_memory_mb(ox.process.pid)})
+            out["loads"].append(
+                {
+                    "kind": kind,
+                    "seconds": report.seconds,
+                    "ratio": report.seconds / offline,
+                    "switched_s": report.switched_after,
+                    "switched_ratio": report.switched_after / offline,
+                    "phases": dict(report.phases),
+                    "server_peak_mb": peak_memory_mb(ox.process.pid),
+                }
+            )
     return out
 
 
@@ -64,10 +80,12 @@ def main(sizes: list[int]) -> None:
         print(f"{r['triples']:,} triples: oxigraph load (offline) {r['offline_s']:.1f} s")
         for load in r["loads"]:
             phases = ", ".join(f"{k} {v:.1f}" for k, v in load["phases"].items())
-            print(f"  clusterkg load {load['kind']}: switched after {load['switched_s']:.1f} s = "
-                  f"{load['switched_ratio']:.1f}x offline; done (old versions dropped) after "
-                  f"{load['seconds']:.1f} s = {load['ratio']:.1f}x; "
-                  f"server peak {load['server_peak_mb']:.0f} MB; phases (s): {phases}")
+            print(
+                f"  clusterkg load {load['kind']}: switched after {load['switched_s']:.1f} s = "
+                f"{load['switched_ratio']:.1f}x offline; done (old versions dropped) after "
+                f"{load['seconds']:.1f} s = {load['ratio']:.1f}x; "
+                f"server peak {load['server_peak_mb']:.0f} MB; phases (s): {phases}"
+            )
         sys.stdout.flush()
 
 

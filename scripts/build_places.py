@@ -30,7 +30,10 @@ from clusterkg.places import Wanted
 CK = project.ID_NS
 CAP = "Cap Digital"
 D113 = "Digital 113"
-COUNTRIES = "« Relations avec les clusters locaux en Angleterre, Italie, Espagne, Pays-Bas, Allemagne, Autriche, Finlande et Danemark »"
+COUNTRIES = (
+    "« Relations avec les clusters locaux en Angleterre, Italie, "
+    "Espagne, Pays-Bas, Allemagne, Autriche, Finlande et Danemark »"
+)
 IMMEDIATE = "« en collaboration avec 4 autres clusters (Italie, Espagne, Malte, Pays-Bas) »"
 SUPPORT = "« Accompagnement d’entreprises aux Etats-Unis, Canada, Chine, Corée du Sud, Japon, Israël, Brésil, etc. »"
 REDICT = "« avec les clusters des villes d’Amsterdam, Berlin, Bucarest, Copenhague, Dublin et Paris »"
@@ -66,13 +69,28 @@ WANTED = [
     Wanted("Royaume-Uni", "country", None, CK + "united-kingdom", NOT_NAMED.format("England")),
     Wanted("Etats-Unis", "country", None, CK + "united-states", named(CAP, SUPPORT)),
     Wanted("Californie", "region", "US", CK + "california", named(CAP, "« Collaboration avec la Californie »")),
-    Wanted("Angleterre", "region", "GB", CK + "england",
-           named(CAP, COUNTRIES) + "\nEngland is a constituent country of the United Kingdom (ISO 3166-2 GB-ENG),"
-           " not an ISO 3166-1 country: the text lists it among countries."),
-    Wanted("Île-de-France", "region", "FR", CK + "ile-de-france",
-           named(CAP, "« faire de la Région Île-de-France l’une des références mondiales du numérique »")),
-    Wanted("Occitanie", "region", "FR", CK + "occitanie",
-           named(D113, "« accompagnera les acteurs de la filière numérique en région Occitanie »")),
+    Wanted(
+        "Angleterre",
+        "region",
+        "GB",
+        CK + "england",
+        named(CAP, COUNTRIES) + "\nEngland is a constituent country of the United Kingdom (ISO 3166-2 GB-ENG),"
+        " not an ISO 3166-1 country: the text lists it among countries.",
+    ),
+    Wanted(
+        "Île-de-France",
+        "region",
+        "FR",
+        CK + "ile-de-france",
+        named(CAP, "« faire de la Région Île-de-France l’une des références mondiales du numérique »"),
+    ),
+    Wanted(
+        "Occitanie",
+        "region",
+        "FR",
+        CK + "occitanie",
+        named(D113, "« accompagnera les acteurs de la filière numérique en région Occitanie »"),
+    ),
     Wanted("Alès", "city", "FR", CK + "ales", named(D113, ANTENNAS)),
     Wanted("Amsterdam", "city", "NL", CK + "amsterdam", named(CAP, REDICT)),
     Wanted("Berlin", "city", "DE", CK + "berlin", named(CAP, REDICT)),
@@ -109,10 +127,15 @@ Reference packages: {versions}."""
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output", type=Path, default=project.ROOT / "data" / "places.ttl",
-                        help="the file to write (default: data/places.ttl)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if the file differs from what would be generated")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=project.ROOT / "data" / "places.ttl",
+        help="the file to write (default: data/places.ttl)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the file differs from what would be generated"
+    )
     args = parser.parse_args(argv)
     versions = ", ".join(f"{n} {v}" for n, v in places.versions().items() if v)
     try:

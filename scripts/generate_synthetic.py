@@ -21,9 +21,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "triples", type=int, nargs="?", default=100_000, metavar="N", help="about how many triples (default: 100000)"
     )
-    parser.add_argument("--faults", type=float, default=0.0, metavar="RATE",
-                        help="copies of the invalid fixtures per cluster (0..1), their expected results "
-                             "written to OUT_DIR/expected.json")
+    parser.add_argument(
+        "--faults",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="copies of the invalid fixtures per cluster (0..1), their expected results "
+        "written to OUT_DIR/expected.json",
+    )
     parser.add_argument("--seed", type=int, default=113, help="random seed (default: 113)")
     args = parser.parse_args(argv)
     if args.triples < 1:
@@ -34,8 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = synthetic.generate(args.out_dir, args.triples, seed=args.seed, faults=args.faults)
-    print(f"{result.triples} triples, {result.clusters} clusters, {len(result.expected)} expected results, "
-          f"in {result.directory}")
+    print(
+        f"{result.triples} triples, {result.clusters} clusters, {len(result.expected)} expected results, "
+        f"in {result.directory}"
+    )
     return 0
 
 

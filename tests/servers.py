@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import rdflib
-from SPARQLWrapper import JSON, POST, SPARQLWrapper, TURTLE
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from clusterkg import graph
 from clusterkg.remote import fill_graphs, strip_comments
@@ -39,21 +39,33 @@ from clusterkg.sparql import internal_query
 
 
 @contextmanager
-def oxigraph_server(location: Path, files: Sequence[graph.GraphFile] = (), *, read_only: bool = False,
-                    union_default_graph: bool = False, timeout_s: int | None = None) -> Iterator[OxigraphServer]:
+def oxigraph_server(
+    location: Path,
+    files: Sequence[graph.GraphFile] = (),
+    *,
+    read_only: bool = False,
+    union_default_graph: bool = False,
+    timeout_s: int | None = None,
+) -> Iterator[OxigraphServer]:
     """An Oxigraph server on ``location`` (``files`` written into it first), on a free port."""
     location = Path(location)
     if files:
         write_store(location, files)
-    server = OxigraphServer(location, read_only=read_only, union_default_graph=union_default_graph,
-                            timeout_s=timeout_s, log_path=location.parent / f"{location.name}.log")
+    server = OxigraphServer(
+        location,
+        read_only=read_only,
+        union_default_graph=union_default_graph,
+        timeout_s=timeout_s,
+        log_path=location.parent / f"{location.name}.log",
+    )
     with server:
         yield server
 
 
 @contextmanager
-def project_endpoint(workdir: Path, files: Sequence[graph.GraphFile] | None = None, *,
-                     union_default_graph: bool = True) -> Iterator[str]:
+def project_endpoint(
+    workdir: Path, files: Sequence[graph.GraphFile] | None = None, *, union_default_graph: bool = True
+) -> Iterator[str]:
     """The project graph behind a read-only Oxigraph server; yields its SPARQL query URL.
 
     Each file is in its own named graph (as in the embedded store), and the
@@ -61,8 +73,9 @@ def project_endpoint(workdir: Path, files: Sequence[graph.GraphFile] | None = No
     in pyoxigraph (``union_default_graph=False`` for an empty default graph).
     """
     files = graph.project_files() if files is None else files
-    with oxigraph_server(Path(workdir) / "oxigraph-project", files, read_only=True,
-                         union_default_graph=union_default_graph) as server:
+    with oxigraph_server(
+        Path(workdir) / "oxigraph-project", files, read_only=True, union_default_graph=union_default_graph
+    ) as server:
         yield server.query_url
 
 
@@ -118,8 +131,14 @@ class VirtuosoServer(ServerProcess):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.sql_port: int | None = None
-        super().__init__(self._argv, ready_path="/sparql", log_path=self.directory / "stdout.log",
-                         cwd=self.directory, startup_timeout=120, name="virtuoso")
+        super().__init__(
+            self._argv,
+            ready_path="/sparql",
+            log_path=self.directory / "stdout.log",
+            cwd=self.directory,
+            startup_timeout=120,
+            name="virtuoso",
+        )
 
     def _argv(self, http_port: int) -> list[str]:
         self.sql_port = free_port()

@@ -14,17 +14,27 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import run_cli
 
 from clusterkg import check, graph, project, query, terms, validate
-from conftest import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CHECK = FIXTURES / "check"
 CKG = project.ONTOLOGY_NS
 
-ALL_CHECKS = ["shacl-shacl", "declared-terms", "consistency", "owl2-dl", "qc:dangling-iris",
-              "qc:deprecated-terms", "qc:duplicate-labels", "qc:missing-definitions", "qc:missing-labels",
-              "qc:unexpanded-prefixes", "qc:unsupported-triples"]
+ALL_CHECKS = [
+    "shacl-shacl",
+    "declared-terms",
+    "consistency",
+    "owl2-dl",
+    "qc:dangling-iris",
+    "qc:deprecated-terms",
+    "qc:duplicate-labels",
+    "qc:missing-definitions",
+    "qc:missing-labels",
+    "qc:unexpanded-prefixes",
+    "qc:unsupported-triples",
+]
 NOT_CONSISTENCY = ["--skip", "consistency"]
 
 
@@ -43,11 +53,13 @@ def mini_project(root: Path, ontology: str = "good", data: str = "good", shapes:
 @pytest.fixture
 def in_mini(tmp_path, monkeypatch):
     """Make a mini project the project (for the command line) and the working directory."""
+
     def make(**kinds: str) -> Path:
         root = mini_project(tmp_path / "project", **kinds)
         monkeypatch.setattr(project, "ROOT", root)
         monkeypatch.chdir(root)
         return root
+
     return make
 
 
@@ -56,6 +68,7 @@ def problems(report: check.CheckReport) -> dict[str, list[str]]:
 
 
 # --- a project that passes -----------------------------------------------------------
+
 
 def test_a_sound_project_passes_every_check(in_mini, capsys):
     root = in_mini()
@@ -75,31 +88,39 @@ def test_a_sound_project_passes_every_check(in_mini, capsys):
 EVERY_MISTAKE = {
     "shacl-shacl": [
         "shapes/mini.ttl:11: cks:Cluster-city sh:maxCount: Value is not Literal with datatype xsd:integer"
-        " [value: \"one\"]"],
+        ' [value: "one"]'
+    ],
     "declared-terms": [
         "data/mini.ttl:15: ckg:locatedin is not declared by the ontology nor a reused vocabulary"
         " (used as a predicate) (did you mean ckg:locatedIn?)",
         "data/mini.ttl:18: <ckg:Town> is not declared by the ontology nor a reused vocabulary (used as a class)",
         "shapes/mini.ttl:12: ckg:citty is not declared by the ontology nor a reused vocabulary"
-        " (used in a shape's path) (did you mean ckg:city?)"],
+        " (used in a shape's path) (did you mean ckg:city?)",
+    ],
     "owl2-dl": [
         "ontology/mini.ttl:58: ckg:size is used as more than one kind of entity, which OWL 2 DL forbids"
         " (ObjectProperty and DataProperty)",
         "ontology/mini.ttl:63: Use of a non-simple property in a FunctionalObjectProperty axiom:"
-        " FunctionalObjectProperty(ckg:locatedIn) (UseOfNonSimplePropertyInFunctionalPropertyAxiom)"],
+        " FunctionalObjectProperty(ckg:locatedIn) (UseOfNonSimplePropertyInFunctionalPropertyAxiom)",
+    ],
     "qc:dangling-iris": [
         "data/mini.ttl:12: Links to IRIs that nothing describes: ck:test-cluster"
-        " (predicate: ckg:city; target: ck:nowhere)"],
+        " (predicate: ckg:city; target: ck:nowhere)"
+    ],
     "qc:deprecated-terms": ["data/mini.ttl:18: Deprecated terms in use: ck:test-city (term: ckg:OldCity)"],
     "qc:duplicate-labels": [
-        "ontology/mini.ttl:18: Terms sharing a label: ckg:City (terms: ckg:town ckg:City; shared: \"city\"@en)"],
+        'ontology/mini.ttl:18: Terms sharing a label: ckg:City (terms: ckg:town ckg:City; shared: "city"@en)'
+    ],
     "qc:missing-definitions": [
-        "ontology/mini.ttl:68: Terms without a definition: ckg:town (missing: \"skos:definition in English\")"],
+        'ontology/mini.ttl:68: Terms without a definition: ckg:town (missing: "skos:definition in English")'
+    ],
     "qc:unexpanded-prefixes": [
-        "data/mini.ttl:18: IRIs that are prefixed names written as IRIs: ck:test-city (iri: <ckg:Town>)"],
+        "data/mini.ttl:18: IRIs that are prefixed names written as IRIs: ck:test-city (iri: <ckg:Town>)"
+    ],
     "qc:unsupported-triples": [
         "data/mini.ttl:28: Data triples that no support backs: ck:test-derivation"
-        " (predicate: prov:entity; object: ck:test-source)"],
+        " (predicate: prov:entity; object: ck:test-source)"
+    ],
 }
 
 
@@ -121,9 +142,11 @@ def test_the_command_lists_the_problems_by_check_and_exits_1(in_mini, capsys):
             assert f" {line} " in f" {out} "
     assert "qc:missing-labels: ok - Terms without an English and a French label" in out
     assert out.endswith("1 of 10 checks passed, 12 problems")
-    assert err == ("error: check failed: shacl-shacl, declared-terms, owl2-dl, qc:dangling-iris, qc:deprecated-terms,"
-                   " qc:duplicate-labels, qc:missing-definitions, qc:unexpanded-prefixes, qc:unsupported-triples"
-                   " (1 of 10 checks passed, 12 problems)")
+    assert err == (
+        "error: check failed: shacl-shacl, declared-terms, owl2-dl, qc:dangling-iris, qc:deprecated-terms,"
+        " qc:duplicate-labels, qc:missing-definitions, qc:unexpanded-prefixes, qc:unsupported-triples"
+        " (1 of 10 checks passed, 12 problems)"
+    )
 
 
 def test_json_lists_every_problem_with_its_file_and_line(in_mini, capsys):
@@ -134,10 +157,13 @@ def test_json_lists_every_problem_with_its_file_and_line(in_mini, capsys):
     assert out["passed"] is False
     assert out["summary"] == "0 of 3 checks passed, 6 problems"
     assert [(c["name"], c["status"], c["error"]) for c in out["checks"]] == [
-        ("shacl-shacl", "failed", None), ("declared-terms", "failed", None), ("owl2-dl", "failed", None)]
+        ("shacl-shacl", "failed", None),
+        ("declared-terms", "failed", None),
+        ("owl2-dl", "failed", None),
+    ]
     assert out["checks"][1]["problems"][0] == {
         "message": "ckg:locatedin is not declared by the ontology nor a reused vocabulary (used as a predicate)"
-                   " (did you mean ckg:locatedIn?)",
+        " (did you mean ckg:locatedIn?)",
         "file": str((root / "data" / "mini.ttl").resolve()),
         "line": 15,
     }
@@ -159,12 +185,15 @@ def test_an_inconsistency_names_the_individuals(in_mini, capsys):
 def test_a_reasoner_that_cannot_run_is_an_error_exit_4(in_mini, capsys):
     """HermiT refuses an ontology outside OWL 2 DL: the check could not run."""
     in_mini(ontology="bad")
-    code, out, err = run_cli(capsys, "check", "--skip", "shacl-shacl", "--skip", "declared-terms",
-                             "--skip", "owl2-dl", "--skip", "qc")
+    code, out, err = run_cli(
+        capsys, "check", "--skip", "shacl-shacl", "--skip", "declared-terms", "--skip", "owl2-dl", "--skip", "qc"
+    )
     assert code == 4
     assert out.startswith("consistency: ERROR - ")
-    assert ("could not run: HermiT failed (exit 1): Non-simple property '<https://w3id.org/clusterkg/ontology#locatedIn>'"
-            " or its inverse appears in the cardinality restriction") in out
+    assert (
+        "could not run: HermiT failed (exit 1): Non-simple property '<https://w3id.org/clusterkg/ontology#locatedIn>'"
+        " or its inverse appears in the cardinality restriction"
+    ) in out
     assert out.endswith("0 of 1 checks passed, 1 could not run")
     assert err == "error: check could not run: consistency"
 
@@ -173,9 +202,11 @@ def test_an_unknown_check_to_skip_is_a_usage_error(in_mini, capsys):
     in_mini()
     code, out, err = run_cli(capsys, "check", "--skip", "qc:nothing")
     assert code == 64 and out == ""
-    assert err == ("error: --skip qc:nothing: no such check (one of: shacl-shacl, declared-terms, consistency,"
-                   " owl2-dl, qc, qc:dangling-iris, qc:deprecated-terms, qc:duplicate-labels, qc:missing-definitions,"
-                   " qc:missing-labels, qc:unexpanded-prefixes, qc:unsupported-triples)")
+    assert err == (
+        "error: --skip qc:nothing: no such check (one of: shacl-shacl, declared-terms, consistency,"
+        " owl2-dl, qc, qc:dangling-iris, qc:deprecated-terms, qc:duplicate-labels, qc:missing-definitions,"
+        " qc:missing-labels, qc:unexpanded-prefixes, qc:unsupported-triples)"
+    )
 
 
 def test_an_unreadable_file_exit_2(in_mini, capsys):
@@ -188,6 +219,7 @@ def test_an_unreadable_file_exit_2(in_mini, capsys):
 
 
 # --- the parts -------------------------------------------------------------------------
+
 
 def test_qc_queries_have_headers_and_each_is_a_check():
     names = []
@@ -212,7 +244,8 @@ def test_terms_findings_is_a_hook_for_any_validator():
     typo = graph.load_file(store, graph.GraphFile.for_path(FIXTURES / "undeclared" / "predicate-typo.ttl"))
     found = terms.findings(store, [pf.file.graph for pf in ontology], ontology + [typo])
     assert [(f.file, f.line, f.term, f.kind, f.suggestion) for f in found] == [
-        (FIXTURES / "undeclared" / "predicate-typo.ttl", 16, CKG + "locatedin", "predicate", CKG + "locatedIn")]
+        (FIXTURES / "undeclared" / "predicate-typo.ttl", 16, CKG + "locatedin", "predicate", CKG + "locatedIn")
+    ]
 
 
 def test_suggestions():
@@ -225,18 +258,23 @@ def test_suggestions():
 
 def test_first_use_skips_comments_and_longer_names(tmp_path):
     path = tmp_path / "x.ttl"
-    path.write_text("@prefix ckg: <https://w3id.org/clusterkg/ontology#> .\n"
-                    "# ckg:locatedin in a comment\n"
-                    "<x> ckg:locatedinX <y> .\n"
-                    "<x> ckg:locatedin <y> .\n", encoding="utf-8")
+    path.write_text(
+        "@prefix ckg: <https://w3id.org/clusterkg/ontology#> .\n"
+        "# ckg:locatedin in a comment\n"
+        "<x> ckg:locatedinX <y> .\n"
+        "<x> ckg:locatedin <y> .\n",
+        encoding="utf-8",
+    )
     assert terms.first_use(path, CKG + "locatedin", {"ckg": CKG}) == 4
 
 
 # --- undeclared terms in clusterkg validate -----------------------------------------------
 
 TYPO = Path("tests") / "fixtures" / "undeclared" / "predicate-typo.ttl"
-TYPO_LINE = (f"  {TYPO}:16: Violation: ckg:locatedin is not declared by the ontology nor a reused vocabulary"
-             " (used as a predicate) (did you mean ckg:locatedIn?)")
+TYPO_LINE = (
+    f"  {TYPO}:16: Violation: ckg:locatedin is not declared by the ontology nor a reused vocabulary"
+    " (used as a predicate) (did you mean ckg:locatedIn?)"
+)
 
 
 @pytest.fixture
@@ -246,6 +284,7 @@ def in_project(monkeypatch):
 
 def test_validate_reports_an_undeclared_predicate_with_its_line(in_project, capsys):
     from clusterkg.cli import main
+
     code = main(["validate", str(TYPO)])
     out, err = capsys.readouterr()
     assert code == 1
@@ -258,11 +297,17 @@ def test_validate_json_and_turtle_carry_the_undeclared_terms(in_project, capsys)
     assert v.conforms is False and v.report.conforms is True
     out = json.loads(validate.to_json(v))
     assert out["conforms"] is False
-    assert out["undeclared_terms"] == [{
-        "term": CKG + "locatedin", "kind": "predicate", "suggestion": CKG + "locatedIn",
-        "message": "ckg:locatedin is not declared by the ontology nor a reused vocabulary (used as a predicate)"
-                   " (did you mean ckg:locatedIn?)",
-        "file": str(project.ROOT / TYPO), "line": 16}]
+    assert out["undeclared_terms"] == [
+        {
+            "term": CKG + "locatedin",
+            "kind": "predicate",
+            "suggestion": CKG + "locatedIn",
+            "message": "ckg:locatedin is not declared by the ontology nor a reused vocabulary (used as a predicate)"
+            " (did you mean ckg:locatedIn?)",
+            "file": str(project.ROOT / TYPO),
+            "line": 16,
+        }
+    ]
     turtle = validate.to_turtle(v)
     assert turtle.startswith(f"# undeclared term: {TYPO}:16: ckg:locatedin is not declared")
     assert "sh:conforms false" in turtle

@@ -82,6 +82,7 @@ def _rdflib(term):
     """pyoxigraph term -> rdflib term; xsd:string literals as rdflib's plain literals
     (rdflib tells ``Literal("x")`` from ``Literal("x", datatype=XSD.string)``)."""
     from clusterkg.graph import to_rdflib_term
+
     t = to_rdflib_term(term)
     if isinstance(t, rdflib.Literal) and t.datatype == rdflib.XSD.string:
         return rdflib.Literal(str(t))
@@ -122,7 +123,7 @@ def test_context_defines_every_ontology_term(store):
         if kind.endswith("ObjectProperty") and not (isinstance(value, dict) and value.get("@type") == "@id"):
             wrong.append(key)
     assert not missing, f"ontology/context.jsonld lacks terms for {missing}"
-    assert not wrong, f"object properties without \"@type\": \"@id\": {wrong}"
+    assert not wrong, f'object properties without "@type": "@id": {wrong}'
 
 
 def test_cli_export_writes_file(tmp_path, capsys, store):

@@ -13,22 +13,55 @@ GOOD = "@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n"
 
 def test_one_named_graph_per_file(store):
     graphs = {g.value for g in store.named_graphs()}
-    assert graphs == {project.GRAPH_NS + name for name in (
-        "ontology/alignments", "ontology/clusterkg", "ontology/places", "ontology/vocabulary",
-        "data/agreements", "data/clusters", "data/networks", "data/observations", "data/places",
-        "data/places-manual", "data/sources")}
+    assert graphs == {
+        project.GRAPH_NS + name
+        for name in (
+            "ontology/alignments",
+            "ontology/clusterkg",
+            "ontology/places",
+            "ontology/vocabulary",
+            "data/agreements",
+            "data/clusters",
+            "data/networks",
+            "data/observations",
+            "data/places",
+            "data/places-manual",
+            "data/sources",
+        )
+    }
 
 
-@pytest.mark.parametrize("text, line, reason", [
-    ('@prefix ex: <http://example.org/> .\nex:a ex:b "unterminated .\n', 2,
-     "Turtle syntax error: Unexpected end of file"),
-    ("@prefix ex: <http://example.org/> .\nex:a foo:b ex:c .\n", 2,
-     "Turtle syntax error: The prefix foo: has not been declared"),
-    ('@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\nex:a ex:b "abc"^^xsd:integer .\n', 4,
-     '"abc" is not a valid xsd:integer'),
-    ('@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\nex:a ex:b "2019-02-30"^^xsd:date .\n', 3,
-     '"2019-02-30" is not a valid xsd:date'),
-])
+@pytest.mark.parametrize(
+    "text, line, reason",
+    [
+        (
+            '@prefix ex: <http://example.org/> .\nex:a ex:b "unterminated .\n',
+            2,
+            "Turtle syntax error: Unexpected end of file",
+        ),
+        (
+            "@prefix ex: <http://example.org/> .\nex:a foo:b ex:c .\n",
+            2,
+            "Turtle syntax error: The prefix foo: has not been declared",
+        ),
+        (
+            (
+                "@prefix ex: <http://example.org/> .\n@prefix xsd: "
+                '<http://www.w3.org/2001/XMLSchema#> .\n\nex:a ex:b "abc"^^xsd:integer .\n'
+            ),
+            4,
+            '"abc" is not a valid xsd:integer',
+        ),
+        (
+            (
+                "@prefix ex: <http://example.org/> .\n@prefix xsd: "
+                '<http://www.w3.org/2001/XMLSchema#> .\nex:a ex:b "2019-02-30"^^xsd:date .\n'
+            ),
+            3,
+            '"2019-02-30" is not a valid xsd:date',
+        ),
+    ],
+)
 def test_bad_input_names_file_line_and_reason(tmp_path, text, line, reason):
     bad = tmp_path / "bad.ttl"
     bad.write_text(text, encoding="utf-8")

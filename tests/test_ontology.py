@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.collection import Collection
@@ -43,8 +42,8 @@ def test_every_term_has_en_fr_label_and_definition(onto):
     assert len(terms) > 60
     missing = []
     for term in sorted(terms):
-        labels = [l for l in onto.objects(term, RDFS.label)]
-        langs = sorted(l.language for l in labels)
+        labels = list(onto.objects(term, RDFS.label))
+        langs = sorted(label.language for label in labels)
         definitions = [d for d in onto.objects(term, SKOS.definition) if d.language == "en"]
         if langs != ["en", "fr"] or len(definitions) != 1:
             missing.append((str(term), langs, len(definitions)))
@@ -64,8 +63,7 @@ def test_every_property_has_domain_and_range_or_inverse(onto):
     # can give a name) have no range on purpose.
     assert lacking == []
     domain = modules.value(CKG.iso3166Subdivision, RDFS.domain)
-    assert list(Collection(modules, modules.value(domain, OWL.unionOf))) == [
-        CKG.Region, CKG.Department]
+    assert list(Collection(modules, modules.value(domain, OWL.unionOf))) == [CKG.Region, CKG.Department]
 
 
 def test_characteristics_that_are_true(onto):
@@ -129,9 +127,11 @@ def test_imports_are_catalogued_local_copies():
     for path in reasoning.import_files():
         g = rdflib.Graph().parse(path)
         headers[path.name] = {str(o) for o in g.subjects(RDF.type, OWL.Ontology)}
-    assert headers == {"org.ttl": {"http://www.w3.org/ns/org#"},
-                       "prov-o.ttl": {"http://www.w3.org/ns/prov#", PROV_O},
-                       "skos.ttl": {"http://www.w3.org/2004/02/skos/core"}}
+    assert headers == {
+        "org.ttl": {"http://www.w3.org/ns/org#"},
+        "prov-o.ttl": {"http://www.w3.org/ns/prov#", PROV_O},
+        "skos.ttl": {"http://www.w3.org/2004/02/skos/core"},
+    }
     readme = (imports / "README.md").read_text(encoding="utf-8")
     for path in sorted(imports.glob("*.ttl")):
         assert f"`{path.name}`" in readme and hashlib.sha256(path.read_bytes()).hexdigest() in readme
@@ -153,28 +153,35 @@ def test_hermit_catches_a_city_that_is_a_country():
     files = graph.project_files(data=False) + [graph.GraphFile.for_path(REASONING / "city-that-is-a-country.ttl")]
     for imports in (True, False):
         assert reasoning.check_consistency(_all_quads(files), imports=imports) == reasoning.Consistency(
-            False, "HermiT: the ontology is inconsistent; individuals involved: ck:test-town",
-            (project.ID_NS + "test-town",))
+            False,
+            "HermiT: the ontology is inconsistent; individuals involved: ck:test-town",
+            (project.ID_NS + "test-town",),
+        )
 
 
 def test_prov_o_loaded_makes_a_derivation_on_an_activity_inconsistent():
     files = graph.project_files(data=False) + [graph.GraphFile.for_path(REASONING / "derivation-on-activity.ttl")]
     result = reasoning.check_consistency(_all_quads(files))
     assert result == reasoning.Consistency(
-        False, "HermiT: the ontology is inconsistent; individuals involved: ck:test-mission",
-        (project.ID_NS + "test-mission",))
+        False,
+        "HermiT: the ontology is inconsistent; individuals involved: ck:test-mission",
+        (project.ID_NS + "test-mission",),
+    )
     assert any("test-mission qualifiedDerivation test-mission-derivation" in e for e in result.explanations[0])
     # what the check missed before the imports were shipped
     assert reasoning.check_consistency(_all_quads(files), imports=False) == reasoning.Consistency(
-        True, "HermiT: consistent")
+        True, "HermiT: consistent"
+    )
 
 
 def test_an_import_outside_the_catalog_is_refused_not_fetched():
     files = [graph.GraphFile.for_path(REASONING / "import-not-catalogued.ttl")]
     with pytest.raises(reasoning.ImportNotFound) as e:
         reasoning.check_consistency(_all_quads(files))
-    assert str(e.value) == ("owl:imports <http://xmlns.com/foaf/0.1/> is not in ontology/imports/catalog-v001.xml "
-                            "nor an ontology of ontology/ (imports are never fetched from the network)")
+    assert str(e.value) == (
+        "owl:imports <http://xmlns.com/foaf/0.1/> is not in ontology/imports/catalog-v001.xml "
+        "nor an ontology of ontology/ (imports are never fetched from the network)"
+    )
 
 
 def test_the_projects_own_ontologies_resolve_to_their_files():
@@ -190,7 +197,8 @@ def test_the_projects_own_ontologies_resolve_to_their_files():
     # the places module alone imports the ontology, loaded from ontology/clusterkg.ttl
     files = [graph.GraphFile.for_path(project.ONTOLOGY_DIR / "places.ttl")]
     assert reasoning.check_consistency(_all_quads(files), imports=False) == reasoning.Consistency(
-        True, "HermiT: consistent")
+        True, "HermiT: consistent"
+    )
 
 
 def test_a_reasoner_that_takes_too_long_is_stopped():

@@ -27,8 +27,10 @@ def test_nodes_of_the_seed_graph(drawn):
         CK + "san-francisco": (CKG + "City", "San Francisco"),
         CK + "redict": (CKG + "InterClusterNetwork", "REDICT"),
         CK + "immediate": (CKG + "Project", "ImMediaTe"),
-        CK + "digital-sister-cities-agreement": (CKG + "Agreement",
-                                                 "Digital Sister Cities agreement (San Francisco - Paris)"),
+        CK + "digital-sister-cities-agreement": (
+            CKG + "Agreement",
+            "Digital Sister Cities agreement (San Francisco - Paris)",
+        ),
         CK + "france": (CKG + "Country", "France"),
     }
     for node, (kind, label) in expected.items():
@@ -85,8 +87,7 @@ def test_layout_has_no_overlapping_node_boxes():
 def large_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("synthetic")
     generated = synthetic.generate(folder, 20_000)
-    return graph.build_store(graph.project_files(data=False)
-                             + [graph.GraphFile.for_path(p) for p in generated.files])
+    return graph.build_store(graph.project_files(data=False) + [graph.GraphFile.for_path(p) for p in generated.files])
 
 
 def test_large_graph_keeps_clusters_and_networks(large_store, tmp_path):
@@ -102,7 +103,8 @@ def test_large_graph_keeps_clusters_and_networks(large_store, tmp_path):
 def test_focus_draws_a_neighbourhood(large_store, store, tmp_path):
     pic = picture.picture(store, tmp_path / "focus", focus=CK + "redict", hops=1, formats=("svg",))
     assert set(pic.graph) == {CK + "redict", CK + "cap-digital"} | {
-        CK + f"redict-cluster-{c}" for c in ("amsterdam", "berlin", "bucharest", "copenhagen", "dublin")}
+        CK + f"redict-cluster-{c}" for c in ("amsterdam", "berlin", "bucharest", "copenhagen", "dublin")
+    }
     assert pic.note.startswith("neighbourhood of REDICT within 1 tie:")
     full = picture.network(large_store)
     hub = max(full, key=full.degree)

@@ -25,18 +25,16 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 import pytest
 import requests
+from conftest import flat
+from conftest import run_cli as run
 from rdflib.compare import isomorphic, to_isomorphic
+from servers import catalogue, current_counts, current_triples, file_graph, lock_claims, oxigraph_server, version_graphs
 from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
 from clusterkg import graph, remote
 from clusterkg.cli import main
 from clusterkg.server import free_port
 from clusterkg.sparql import internal_query
-from conftest import flat, run_cli as run
-from servers import (catalogue, current_counts, current_triples, file_graph, lock_claims, oxigraph_server,
-                     version_graphs)
-
-
 
 
 @pytest.fixture
@@ -77,7 +75,9 @@ def test_each_graph_holds_exactly_the_triples_of_its_file(oxigraph, capsys):
         assert to_isomorphic(on_server) == to_isomorphic(expected[gf.graph]), gf.path
     # On the server: the versions, the catalogue, and nothing else (the lock is released).
     assert all_graphs(oxigraph.query_url) == {
-        **{current[g]: len(t) for g, t in expected.items()}, remote.CATALOGUE_GRAPH: len(files)}
+        **{current[g]: len(t) for g, t in expected.items()},
+        remote.CATALOGUE_GRAPH: len(files),
+    }
     total = sum(len(t) for t in expected.values())
     assert f"loaded {total} triples into {len(files)} graphs" in out
     assert lock_claims(oxigraph.query_url) == []
@@ -102,8 +102,10 @@ def test_reloading_replaces_and_drops_the_old_versions(oxigraph, capsys):
 
 def test_a_changed_file_replaces_its_graph(oxigraph, capsys, tmp_path):
     path = tmp_path / "things.ttl"
-    write(path, '@prefix ex: <http://example.org/> .\n'
-                'ex:a ex:p ex:b , ex:c ; ex:q [ ex:r "x" ] .\nex:old ex:p ex:gone .\n')
+    write(
+        path,
+        '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b , ex:c ; ex:q [ ex:r "x" ] .\nex:old ex:p ex:gone .\n',
+    )
     assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate", str(path)]) == 0
     write(path, '@prefix ex: <http://example.org/> .\nex:a ex:p ex:b ; ex:q [ ex:r "y" ] .\n')
     assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate", str(path)]) == 0
@@ -113,20 +115,27 @@ def test_a_changed_file_replaces_its_graph(oxigraph, capsys, tmp_path):
 
 
 def test_upload_by_sparql_update_keeps_every_term(oxigraph, capsys, tmp_path):
-    path = write(tmp_path / "terms.ttl", '\n'.join([
-        '@prefix ex: <http://example.org/> .',
-        '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .',
-        'ex:a ex:text "line one\\nline \\"two\\" \\\\ tab\\t end" ;',
-        '     ex:fr "Pôle de compétitivité"@fr ; ex:de "Straße"@de-at ;',
-        # Canonical forms only: Oxigraph stores numbers by value ("1.5e3" comes back as
-        # "1500") and lowercases language tags, which rdflib's isomorphism tells apart.
-        '     ex:n 42 ; ex:d "2019-02-28"^^xsd:date ; ex:x 1.5 ; ex:y true ;',
-        "     ex:b [ ex:c [ ex:d ex:e ] ] , [ ex:c ex:f ] ;",
-        "     ex:list ( 1 2 3 ) .",
-        "ex:emoji ex:label \"\U0001F600 ok\" .",
-    ]) + "\n")
-    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate",
-                         "--upload", "update", str(path))
+    path = write(
+        tmp_path / "terms.ttl",
+        "\n".join(
+            [
+                "@prefix ex: <http://example.org/> .",
+                "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
+                'ex:a ex:text "line one\\nline \\"two\\" \\\\ tab\\t end" ;',
+                '     ex:fr "Pôle de compétitivité"@fr ; ex:de "Straße"@de-at ;',
+                # Canonical forms only: Oxigraph stores numbers by value ("1.5e3" comes back as
+                # "1500") and lowercases language tags, which rdflib's isomorphism tells apart.
+                '     ex:n 42 ; ex:d "2019-02-28"^^xsd:date ; ex:x 1.5 ; ex:y true ;',
+                "     ex:b [ ex:c [ ex:d ex:e ] ] , [ ex:c ex:f ] ;",
+                "     ex:list ( 1 2 3 ) .",
+                'ex:emoji ex:label "\U0001f600 ok" .',
+            ]
+        )
+        + "\n",
+    )
+    code, out, err = run(
+        capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--upload", "update", str(path)
+    )
     assert code == 0, err
     on_server = current_triples(oxigraph.query_url, graph.GraphFile.for_path(path).graph)
     assert len(on_server) == len(file_graph(path)) == 20
@@ -135,9 +144,20 @@ def test_upload_by_sparql_update_keeps_every_term(oxigraph, capsys, tmp_path):
 
 def test_generic_server_with_explicit_endpoints(oxigraph, capsys, tmp_path):
     path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1 .\n")
-    code, out, err = run(capsys, "load", "--server", "generic", "--endpoint", oxigraph.query_url,
-                         "--update-url", oxigraph.update_url, "--gsp-url", oxigraph.store_url,
-                         "--no-validate", str(path))
+    code, out, err = run(
+        capsys,
+        "load",
+        "--server",
+        "generic",
+        "--endpoint",
+        oxigraph.query_url,
+        "--update-url",
+        oxigraph.update_url,
+        "--gsp-url",
+        oxigraph.store_url,
+        "--no-validate",
+        str(path),
+    )
     assert code == 0, err
     gf = graph.GraphFile.for_path(path)
     assert current_counts(oxigraph.query_url)[gf.graph] == 1
@@ -146,8 +166,10 @@ def test_generic_server_with_explicit_endpoints(oxigraph, capsys, tmp_path):
 def test_malformed_turtle_sends_nothing_and_exits_2(oxigraph, capsys, tmp_path):
     assert main(["load", "--endpoint", oxigraph.base_url, "--no-validate"]) == 0
     before = all_graphs(oxigraph.query_url)
-    bad = write(tmp_path / "broken.ttl", "@prefix ex: <http://example.org/> .\n"
-                                         "ex:a ex:p ex:b .\nex:c ex:p ex:d ;; .\nex:e ex:p .\n")
+    bad = write(
+        tmp_path / "broken.ttl",
+        "@prefix ex: <http://example.org/> .\nex:a ex:p ex:b .\nex:c ex:p ex:d ;; .\nex:e ex:p .\n",
+    )
     code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", str(bad))
     assert code == 2
     assert f"{bad}:4:" in err, err
@@ -167,15 +189,21 @@ def test_graph_names_never_carry_local_paths(tmp_path):
 
 
 def test_two_files_for_one_graph_are_refused(capsys, tmp_path):
-    a = write(tmp_path / "a" / "same.ttl" if (tmp_path / "a").mkdir() is None else None,
-              "<http://example.org/s> <http://example.org/p> 1 .\n")
-    b = write(tmp_path / "b" / "same.ttl" if (tmp_path / "b").mkdir() is None else None,
-              "<http://example.org/s> <http://example.org/p> 2 .\n")
+    a = write(
+        tmp_path / "a" / "same.ttl" if (tmp_path / "a").mkdir() is None else None,
+        "<http://example.org/s> <http://example.org/p> 1 .\n",
+    )
+    b = write(
+        tmp_path / "b" / "same.ttl" if (tmp_path / "b").mkdir() is None else None,
+        "<http://example.org/s> <http://example.org/p> 2 .\n",
+    )
     with broken_server(lambda m, p, b: (500, "text/plain", b"")) as (url, seen):
         code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(a), str(b))
     assert code == 2
-    assert (f"{b}: would be loaded into the graph <https://w3id.org/clusterkg/graph/user/same>, as {a} is: "
-            f"rename one of them (nothing was sent)") in err, err
+    assert (
+        f"{b}: would be loaded into the graph <https://w3id.org/clusterkg/graph/user/same>, as {a} is: "
+        f"rename one of them (nothing was sent)"
+    ) in err, err
     assert seen == []
 
 
@@ -240,15 +268,19 @@ def interrupted_load(server, files, kill_phase: str, kill_file: str | None, dela
     return flat(str(failure.value)), [p for p in phases if p != "x"]
 
 
-@pytest.mark.parametrize("kill_phase, kill_file, delay, outcome", [
-    ("locked", None, 0, "old"),           # lock taken, nothing uploaded yet
-    ("upload", "big.ttl", 0.05, "old"),   # during the bulk upload of a new version
-    ("switch", None, 0, "old"),           # versions uploaded and checked, switch not sent
-    ("switch", None, 0.003, "either"),    # while the one-request switch runs
-    ("switched", None, 0, "new"),         # switched, old versions not dropped yet
-])
-def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsys, kill_phase, kill_file, delay,
-                                                                  outcome):
+@pytest.mark.parametrize(
+    "kill_phase, kill_file, delay, outcome",
+    [
+        ("locked", None, 0, "old"),  # lock taken, nothing uploaded yet
+        ("upload", "big.ttl", 0.05, "old"),  # during the bulk upload of a new version
+        ("switch", None, 0, "old"),  # versions uploaded and checked, switch not sent
+        ("switch", None, 0.003, "either"),  # while the one-request switch runs
+        ("switched", None, 0, "new"),  # switched, old versions not dropped yet
+    ],
+)
+def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(
+    tmp_path, capsys, kill_phase, kill_file, delay, outcome
+):
     small, big, old, new = versions(tmp_path)
     files = remote.files_with_ontology([small, big])
     with oxigraph_server(tmp_path / "store") as server:
@@ -274,8 +306,9 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsy
         assert lock_claims(server.query_url) != []  # the dead load's claim is still there
 
         # The next load breaks the expired lock, drops what the dead one left, and works.
-        code, out, err = run(capsys, "load", "--endpoint", server.base_url, "--no-validate", "--lock-wait", "10",
-                             str(small), str(big))
+        code, out, err = run(
+            capsys, "load", "--endpoint", server.base_url, "--no-validate", "--lock-wait", "10", str(small), str(big)
+        )
         assert code == 0, err
         assert "warning: broke the expired load lock of urn:uuid:" in err
         assert current_counts(server.query_url) == new_counts
@@ -289,9 +322,13 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path, capsy
 
 
 def cli_load(base_url: str, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url,
-                             "--no-validate", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "COLUMNS": "300"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url, "--no-validate", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
 
 
 def test_parallel_loads_never_mix(oxigraph, tmp_path):
@@ -300,14 +337,18 @@ def test_parallel_loads_never_mix(oxigraph, tmp_path):
     contents = {}
     for folder, version in ((one, "first"), (two, "second")):
         folder.mkdir()
-        paths = [synthetic(folder / "small.ttl", 50 if version == "first" else 70, version),
-                 synthetic(folder / "big.ttl", 5_000 if version == "first" else 6_000, version)]
+        paths = [
+            synthetic(folder / "small.ttl", 50 if version == "first" else 70, version),
+            synthetic(folder / "big.ttl", 5_000 if version == "first" else 6_000, version),
+        ]
         files = remote.files_with_ontology(paths)
         contents[version] = remote.local_counts(graph.build_store(files), [gf.graph for gf in files])
     assert contents["first"] != contents["second"]
     for _ in range(2):
-        loads = [cli_load(oxigraph.base_url, str(one / "small.ttl"), str(one / "big.ttl")),
-                 cli_load(oxigraph.base_url, str(two / "small.ttl"), str(two / "big.ttl"))]
+        loads = [
+            cli_load(oxigraph.base_url, str(one / "small.ttl"), str(one / "big.ttl")),
+            cli_load(oxigraph.base_url, str(two / "small.ttl"), str(two / "big.ttl")),
+        ]
         results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in loads]
         assert [code for code, _, _ in results] == [0, 0], results  # the second waited for the first
         assert current_counts(oxigraph.query_url) in (contents["first"], contents["second"])
@@ -316,11 +357,18 @@ def test_parallel_loads_never_mix(oxigraph, tmp_path):
 
 
 def claim_lock(server, owner: str, expires: str) -> None:
-    update = remote.fill_params(remote.internal_update("lock-take"), owner=owner,
-                                since=ox.Literal("2026-01-01T00:00:00Z", datatype=ox.NamedNode(remote.XSD_DATETIME)),
-                                expires=ox.Literal(expires, datatype=ox.NamedNode(remote.XSD_DATETIME)))
-    assert requests.post(server.update_url, data=update.encode(), timeout=10,
-                         headers={"Content-Type": "application/sparql-update"}).status_code == 204
+    update = remote.fill_params(
+        remote.internal_update("lock-take"),
+        owner=owner,
+        since=ox.Literal("2026-01-01T00:00:00Z", datatype=ox.NamedNode(remote.XSD_DATETIME)),
+        expires=ox.Literal(expires, datatype=ox.NamedNode(remote.XSD_DATETIME)),
+    )
+    assert (
+        requests.post(
+            server.update_url, data=update.encode(), timeout=10, headers={"Content-Type": "application/sparql-update"}
+        ).status_code
+        == 204
+    )
 
 
 def test_a_held_lock_makes_a_load_wait_then_refuse(oxigraph, capsys):
@@ -329,9 +377,11 @@ def test_a_held_lock_makes_a_load_wait_then_refuse(oxigraph, capsys):
     claim_lock(oxigraph, "urn:uuid:other-load", "2999-01-01T00:00:00Z")
     code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--lock-wait", "1")
     assert code == 4
-    assert (f"error: another load is running on {oxigraph.update_url}: the load lock is held by "
-            f"urn:uuid:other-load (since 2026-01-01T00:00:00Z, expires 2999-01-01T00:00:00Z); waited 1 s "
-            f"(--lock-wait). Nothing was changed.") in err, err
+    assert (
+        f"error: another load is running on {oxigraph.update_url}: the load lock is held by "
+        f"urn:uuid:other-load (since 2026-01-01T00:00:00Z, expires 2999-01-01T00:00:00Z); waited 1 s "
+        f"(--lock-wait). Nothing was changed."
+    ) in err, err
     assert all_graphs(oxigraph.query_url) == {**before, remote.LOCK_GRAPH: 2}
 
 
@@ -412,11 +462,14 @@ def test_4xx_is_not_retried_and_exits_4(capsys, status, reason):
     assert len(seen) == 1
 
 
-@pytest.mark.parametrize("ctype, payload", [
-    ("text/html", b"<html><body>It works!</body></html>"),
-    ("application/json", b'{"status": "ok"}'),
-    ("application/sparql-results+json", b'{"head": {}, "results": {"bindings": [{"graph": 1}]}}'),
-])
+@pytest.mark.parametrize(
+    "ctype, payload",
+    [
+        ("text/html", b"<html><body>It works!</body></html>"),
+        ("application/json", b'{"status": "ok"}'),
+        ("application/sparql-results+json", b'{"head": {}, "results": {"bindings": [{"graph": 1}]}}'),
+    ],
+)
 def test_garbage_answer_exits_4(capsys, ctype, payload):
     with broken_server(lambda m, p, b: (200, ctype, payload)) as (url, seen):
         code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate")
@@ -437,10 +490,31 @@ class FakeSparql:
 
     @staticmethod
     def rows(variables, rows) -> tuple[int, str, bytes]:
-        bindings = [{v: {"type": "uri" if str(x).startswith(("urn:", "http")) else "literal", "value": str(x)}
-                     for v, x in zip(variables, row)} for row in rows]
-        return 200, "application/sparql-results+json", json.dumps(
-            {"head": {"vars": variables}, "results": {"bindings": bindings}}).encode()
+        bindings = [
+            {
+                v: {"type": "uri" if str(x).startswith(("urn:", "http")) else "literal", "value": str(x)}
+                for v, x in zip(variables, row, strict=False)
+            }
+            for row in rows
+        ]
+        return (
+            200,
+            "application/sparql-results+json",
+            json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}).encode(),
+        )
+
+    def update(self, text):
+        """A lock claim, the switch, a renewal or a release."""
+        owner = (re.findall(r"<(urn:uuid:[^>]+)>", text) or [None])[0]
+        if "FILTER NOT EXISTS" in text and not self.claims:
+            self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+        elif "ckc:current" in text:
+            if self.apply_switch and owner in self.claims:
+                self.current.update(re.findall(r"\(<([^>]+)> <([^>]+)>\)", text))
+        elif "DELETE" in text and "INSERT" in text and owner in self.claims:  # renew
+            self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
+        elif "DELETE" in text and "?p ?o" in text:
+            self.claims.pop(owner, None)
 
     def __call__(self, method, path, body):
         if method == "PUT":
@@ -448,17 +522,7 @@ class FakeSparql:
                 self.graphs[parse_qs(urlsplit(path).query)["graph"][0]] = len(body.splitlines())
             return 201, "text/plain", b""
         if path.startswith("/update"):
-            text = body.decode()
-            owner = (re.findall(r"<(urn:uuid:[^>]+)>", text) or [None])[0]
-            if "FILTER NOT EXISTS" in text and not self.claims:
-                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
-            elif "ckc:current" in text:
-                if self.apply_switch and owner in self.claims:
-                    self.current.update(re.findall(r"\(<([^>]+)> <([^>]+)>\)", text))
-            elif "DELETE" in text and "INSERT" in text and owner in self.claims:  # renew
-                self.claims[owner] = re.findall(r'"([^"]+)"\^\^', text)[-1]
-            elif "DELETE" in text and "?p ?o" in text:
-                self.claims.pop(owner, None)
+            self.update(body.decode())
             return 204, "text/plain", b""
         query = parse_qs(body.decode())["query"][0]
         if "?owner ?since ?expires" in query:
@@ -466,8 +530,9 @@ class FakeSparql:
         if "?graph ?version" in query:
             return self.rows(["graph", "version"], self.current.items())
         if "COUNT(*)" in query:
-            return self.rows(["graph", "triples"], [(g, self.graphs[g]) for g in re.findall(r"<([^>]+)>", query)
-                                                    if g in self.graphs])
+            return self.rows(
+                ["graph", "triples"], [(g, self.graphs[g]) for g in re.findall(r"<([^>]+)>", query) if g in self.graphs]
+            )
         return self.rows(["graph"], [])
 
 
@@ -491,9 +556,11 @@ def test_a_switch_that_does_nothing_fails_loudly(capsys, tmp_path):
     with broken_server(fake) as (url, seen):
         code, out, err = run(capsys, "load", "--endpoint", url, "--no-validate", str(path))
     assert code == 4
-    assert (f"after the switch, the catalogue on {url}/query does not name the new versions: the load lock was "
-            f"broken by another load (it expired after 600 s, --lock-expiry) or the server ignored the update; "
-            f"nothing was switched") in err, err
+    assert (
+        f"after the switch, the catalogue on {url}/query does not name the new versions: the load lock was "
+        f"broken by another load (it expired after 600 s, --lock-expiry) or the server ignored the update; "
+        f"nothing was switched"
+    ) in err, err
     assert sum(b"ckc:current" in b for _, _, b in seen) == 1
     assert fake.claims == {}
 
@@ -544,11 +611,14 @@ def raw_server(behaviour: str):
         listener.close()
 
 
-@pytest.mark.parametrize("command", [
-    ("load", "--no-validate", "--timeout", "2"),
-    ("query", "clusters", "--timeout", "2"),
-    ("stats", "--timeout", "2"),
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("load", "--no-validate", "--timeout", "2"),
+        ("query", "clusters", "--timeout", "2"),
+        ("stats", "--timeout", "2"),
+    ],
+)
 def test_a_server_that_never_answers_costs_the_timeout(capsys, command):
     with raw_server("silent") as (url, held):
         started = time.monotonic()
@@ -570,20 +640,25 @@ def test_a_server_that_answers_garbage(capsys, command):
 
 
 def test_401_names_the_status_and_the_servers_text(capsys):
-    with broken_server(lambda m, p, b: (401, "text/html", b"<html><body><h1>Unauthorized</h1>"
-                                                          b"<p>Sign in first</p></body></html>")) as (url, seen):
+    with broken_server(
+        lambda m, p, b: (401, "text/html", b"<html><body><h1>Unauthorized</h1><p>Sign in first</p></body></html>")
+    ) as (url, seen):
         code, out, err = run(capsys, "query", "clusters", "--endpoint", url)
     assert code == 4
-    assert (f"error: reading the catalogue: POST {url}/query answered 401 Unauthorized: Unauthorized Sign in first "
-            f"(credentials come from CLUSTERKG_USER/CLUSTERKG_PASSWORD or netrc; none were found)") in err, err
+    assert (
+        f"error: reading the catalogue: POST {url}/query answered 401 Unauthorized: Unauthorized Sign in first "
+        f"(credentials come from CLUSTERKG_USER/CLUSTERKG_PASSWORD or netrc; none were found)"
+    ) in err, err
     assert len(seen) == 1
 
 
 def test_a_server_without_a_catalogue(oxigraph, capsys):
     code, out, err = run(capsys, "query", "clusters", "--endpoint", oxigraph.base_url)
     assert code == 4
-    assert (f"error: {oxigraph.query_url} has no clusterkg catalogue (graph <{remote.CATALOGUE_GRAPH}> is empty or "
-            f"missing): load the project first") in err, err
+    assert (
+        f"error: {oxigraph.query_url} has no clusterkg catalogue (graph <{remote.CATALOGUE_GRAPH}> is empty or "
+        f"missing): load the project first"
+    ) in err, err
 
 
 def test_the_query_endpoint_given_as_base_url_of_a_generic_server(capsys):
@@ -596,9 +671,29 @@ def test_the_query_endpoint_given_as_base_url_of_a_generic_server(capsys):
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is needed to make a test certificate")
 def test_https_verifies_certificates_and_takes_a_ca_bundle(capsys, tmp_path, monkeypatch):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "CLUSTERKG_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
     with broken_server(lambda m, p, b: (403, "text/plain", b"go away"), tls=(cert, key)) as (url, seen):
@@ -633,10 +728,12 @@ def fake_validate(monkeypatch):
         def conforms(store):
             calls.append(store)
             return answer
+
         module = types.ModuleType("clusterkg.validate")
         module.conforms = conforms
         monkeypatch.setitem(sys.modules, "clusterkg.validate", module)
         return calls
+
     return install
 
 
@@ -716,16 +813,26 @@ def test_a_query_that_keeps_running_across_switches_is_refused():
     client.catalogues = [{"g": f"g/v/{i}"} for i in range(5)]
     with pytest.raises(remote.RemoteError) as info:
         remote.Reader(client).results("SELECT * WHERE { ?s ?p ?o }")
-    assert str(info.value) == ("query: the graphs on http://example.invalid/query were switched by a load during each "
-                               "of 3 attempts; try again")
+    assert str(info.value) == (
+        "query: the graphs on http://example.invalid/query were switched by a load during each of 3 attempts; try again"
+    )
 
 
 def test_graph_option_names_the_graph_of_one_file(oxigraph, capsys, tmp_path):
     path = write(tmp_path / "one.ttl", "<http://example.org/s> <http://example.org/p> 1 .\n")
-    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate",
-                         "--graph", "http://example.org/graph/mine", str(path))
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        oxigraph.base_url,
+        "--no-validate",
+        "--graph",
+        "http://example.org/graph/mine",
+        str(path),
+    )
     assert code == 0, err
     assert current_counts(oxigraph.query_url)["http://example.org/graph/mine"] == 1
-    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri",
-                         str(path))
+    code, out, err = run(
+        capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri", str(path)
+    )
     assert code == 64 and "--graph not an iri: not an IRI" in err, err

@@ -16,18 +16,21 @@ import subprocess
 import sys
 
 import pytest
+from servers import catalogue, current_counts, oxigraph_server, project_endpoint, version_graphs
+from test_queries import CASES
 
 from clusterkg import graph, remote
 from clusterkg import query as q
 
-from servers import catalogue, current_counts, oxigraph_server, project_endpoint, version_graphs
-from test_queries import CASES
-
 
 def load(base_url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url, "--no-validate"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "COLUMNS": "300"})
+    return subprocess.Popen(
+        [sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url, "--no-validate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,7 @@ def test_every_query_is_cross_checked():
 
 def test_the_cli_reads_the_plain_server(plain_oxigraph, store, capsys):
     from conftest import run_cli
+
     code, out, err = run_cli(capsys, "query", "clusters", "--endpoint", plain_oxigraph.base_url, "--format", "csv")
     assert code == 0, err
     assert out == " ".join(q.to_csv(q.run("clusters", store=store)).split())
@@ -85,5 +89,5 @@ def test_the_cli_reads_the_plain_server(plain_oxigraph, store, capsys):
 
 def test_a_refused_parameter_is_refused_before_the_server_is_asked(served):
     with pytest.raises(q.QueryError) as info:
-        q.run("network-members", {"network": 'http://x> } ; DROP ALL ; #'}, endpoint=served)
+        q.run("network-members", {"network": "http://x> } ; DROP ALL ; #"}, endpoint=served)
     assert "network" in str(info.value)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from html.parser import HTMLParser
 from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -87,7 +87,7 @@ def answer(tables, name: str) -> list[dict[str, str]]:
     found = tables[f"q-{name}"]
     t = found[-1]
     header, rows = t[0], t[1:]
-    return [dict(zip(header, r)) for r in rows]
+    return [dict(zip(header, r, strict=False)) for r in rows]
 
 
 def test_command_succeeds_and_writes_the_page_and_picture(built, capsys):
@@ -122,7 +122,7 @@ def test_self_contained(page):
     for library in ("Cytoscape Consortium", "https://d3js.org/d3-geo/", "topojson-client"):
         assert library in page
     assert '"countries":{"type":"GeometryCollection"' in page  # Natural Earth, world-atlas
-    svg = page[page.index('<section id="picture">'):page.index('<section id="queries">')]
+    svg = page[page.index('<section id="picture">') : page.index('<section id="queries">')]
     assert "<svg" in svg
     for label in ("Cap Digital", "Digital 113", "Paris", "San Francisco", "REDICT"):
         assert f">{label}<" in svg
@@ -143,7 +143,7 @@ def test_summary_tables(tables):
 
 
 def test_validation_verdict(page, tables):
-    section = page[page.index('<section id="validation">'):page.index('<section id="picture">')]
+    section = page[page.index('<section id="validation">') : page.index('<section id="picture">')]
     assert '<span class="verdict ok">Conforms</span>' in section
     assert "0 violations" in section
     findings = tables["validation"][0]
@@ -158,8 +158,8 @@ def test_every_canned_query_has_a_section(page, tables):
     for name, q in query.catalogue().items():
         div = f'<div class="query" id="q-{name}" lang="en">'
         assert div in page, name
-        block = page[page.index(div):]
-        block = html.unescape(block[:block.index("</details>")])
+        block = page[page.index(div) :]
+        block = html.unescape(block[: block.index("</details>")])
         assert q.title in block and q.description in block
         assert "The query failed" not in block
         for p in q.parameters:
@@ -189,7 +189,9 @@ def test_html_is_escaped():
     evil = '<script>alert("x")</script> & <b>'
     cells = [report.cell(ox.Literal(evil)), report.cell(ox.NamedNode("http://example.org/a?b=%3Cc%3E&d=1"))]
     t = report.Table(["v"], [[c] for c in cells])
-    section = report.QuerySection("x", "T <i>", "D <img src=x onerror=alert(1)>", [], "SELECT * WHERE { ?s ?p '<o>' }", t)
+    section = report.QuerySection(
+        "x", "T <i>", "D <img src=x onerror=alert(1)>", [], "SELECT * WHERE { ?s ?p '<o>' }", t
+    )
     page = _render_with(section)  # through the real template
     assert evil not in page and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;" in page
     assert "<img src=x" not in page and "T &lt;i&gt;" in page
@@ -199,7 +201,16 @@ def test_html_is_escaped():
 
 def _render_with(section, analysis=None) -> str:
     class FakeValidation:
-        conforms, violations, warnings, engine, inference, seconds, prefixes, findings = True, 0, 0, "e", "none", 0.0, {}, []
+        conforms, violations, warnings, engine, inference, seconds, prefixes, findings = (
+            True,
+            0,
+            0,
+            "e",
+            "none",
+            0.0,
+            {},
+            [],
+        )
 
         def summary(self):
             return "conforms"
@@ -217,8 +228,19 @@ def _render_with(section, analysis=None) -> str:
                 return 0
 
     empty = report.Table([], [])
-    r = report.Report(Path("."), Path("index.html"), 0, empty, empty, empty, FakeValidation(), [section],
-                      FakePicture(), {"graphs": 0, "clusters": 0, "named": 0, "unnamed": 0, "sources": 0}, analysis)
+    r = report.Report(
+        Path("."),
+        Path("index.html"),
+        0,
+        empty,
+        empty,
+        empty,
+        FakeValidation(),
+        [section],
+        FakePicture(),
+        {"graphs": 0, "clusters": 0, "named": 0, "unnamed": 0, "sources": 0},
+        analysis,
+    )
     return report.render(r)
 
 
@@ -226,8 +248,13 @@ def test_inline_svg_refuses_active_content():
     assert report.inline_svg('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><text>a</text></svg>')
     assert report.inline_svg('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>') is None
     assert report.inline_svg('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>') is None
-    assert report.inline_svg('<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
-                             '<use x:href="http://evil/a.svg#x"/></svg>') is None
+    assert (
+        report.inline_svg(
+            '<svg xmlns="http://www.w3.org/2000/svg" xmlns:x="http://www.w3.org/1999/xlink">'
+            '<use x:href="http://evil/a.svg#x"/></svg>'
+        )
+        is None
+    )
 
 
 def test_non_conforming_data_still_gives_a_report_and_exit_1(tmp_path):
@@ -247,9 +274,13 @@ def test_non_conforming_data_still_gives_a_report_and_exit_1(tmp_path):
     assert old in text
     clusters.write_text(text.replace(old, 'rdfs:label "Cap Digital <b>x</b>"@en ;'), encoding="utf-8")
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, "-m", "clusterkg.cli", "report", "--out", str(out)],
-                          env={**os.environ, "CLUSTERKG_ROOT": str(root)}, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "clusterkg.cli", "report", "--out", str(out)],
+        env={**os.environ, "CLUSTERKG_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 1, done.stderr
     assert "the data does not conform" in done.stderr
     page = (out / "index.html").read_text(encoding="utf-8")
@@ -259,6 +290,7 @@ def test_non_conforming_data_still_gives_a_report_and_exit_1(tmp_path):
 
 
 # ------------------------------------------------------------ the analyst's page
+
 
 @pytest.fixture(scope="module")
 def built_fr(tmp_path_factory):
@@ -286,7 +318,7 @@ def page_data(page: str) -> dict:
 
 
 def rows_of(table: list[list[str]]) -> list[dict[str, str]]:
-    return [dict(zip(table[0], r)) for r in table[1:]]
+    return [dict(zip(table[0], r, strict=False)) for r in table[1:]]
 
 
 NAMED = ["Cap Digital", "Digital 113", "DigitalPlace", "FrenchSouth.digital"]
@@ -301,8 +333,12 @@ def test_index_counts_named_clusters_apart_from_unnamed(page, tables, page_fr, c
     assert [r["named"] for r in index] == ["named"] * 4 + ["unnamed"] * 5
     assert {r["seat city"] for r in index[4:]} == {"Amsterdam", "Berlin", "Bucharest", "Copenhagen", "Dublin"}
     cap = index[0]
-    assert (cap["kind"], cap["seat city"], cap["region"], cap["ties"]) == \
-        ("competitiveness cluster", "Paris", "Île-de-France", "36")
+    assert (cap["kind"], cap["seat city"], cap["region"], cap["ties"]) == (
+        "competitiveness cluster",
+        "Paris",
+        "Île-de-France",
+        "36",
+    )
     # named clusters link to their page, unnamed ones have none
     for anchor in ANCHORS:
         assert f'<article class="cluster" id="{anchor}">' in page
@@ -316,25 +352,42 @@ def test_cluster_page_sections(tables):
     assert ("founding date", "2019-02-05") in identity
     assert ("named after", "RN113 (French national road 113)") in identity
     assert {v for p, v in identity if p == "has strategic axis"} == {
-        "Business & Growth", "Innovation & Transformation", "International", "Recruitment & Diversity",
-        "Strategy & Financing"}
+        "Business & Growth",
+        "Innovation & Transformation",
+        "International",
+        "Recruitment & Diversity",
+        "Strategy & Financing",
+    }
     seat = rows_of(tables["cluster-digital-113-seat"][0])
     assert [(r["property"], r["value"]) for r in seat if r["property"] != "antenna in"] == [("has region", "Occitania")]
     assert sorted(r["value"] for r in seat if r["property"] == "antenna in") == [
-        "Alès", "Carcassonne", "Mende", "Nîmes", "Perpignan", "Rodez", "Tarbes"]
+        "Alès",
+        "Carcassonne",
+        "Mende",
+        "Nîmes",
+        "Perpignan",
+        "Rodez",
+        "Tarbes",
+    ]
     lineage = rows_of(tables["cluster-digital-113-lineage"][0])
     assert [(r["property"], r["with"], r["date"]) for r in lineage] == [
-        ("merged from", "DigitalPlace", "2019-02-05"), ("merged from", "FrenchSouth.digital", "2019-02-05")]
+        ("merged from", "DigitalPlace", "2019-02-05"),
+        ("merged from", "FrenchSouth.digital", "2019-02-05"),
+    ]
     people = rows_of(tables["cluster-digital-113-people"][0])
     assert [(r["role"], r["person"]) for r in people] == [
-        ("co-president", "Daniel Benchimol"), ("co-president", "Pierre Deniset")]
+        ("co-president", "Daniel Benchimol"),
+        ("co-president", "Pierre Deniset"),
+    ]
     # the predecessors' pages say where they went
     lineage = rows_of(tables["cluster-digitalplace-lineage"][0])
     assert [(r["property"], r["with"]) for r in lineage] == [("merged into", "Digital 113")]
     networks = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-networks"][0])}
     assert ("member of", "REDICT") in networks and ("initiated by (of REDICT)", "REDICT") in networks
-    assert ("Cap Digital's support of companies abroad",
-            "Brazil, Canada, China, Israel, Japan, South Korea, United States") in networks
+    assert (
+        "Cap Digital's support of companies abroad",
+        "Brazil, Canada, China, Israel, Japan, South Korea, United States",
+    ) in networks
     programmes = {(r["property"], r["value"]) for r in rows_of(tables["cluster-cap-digital-programmes"][0])}
     assert {v for p, v in programmes} >= {"INNET", "ImMediaTe", "Sebastian", "Eureka", "Eurostars"}
 
@@ -342,9 +395,14 @@ def test_cluster_page_sections(tables):
 def test_figures_with_qualifiers_and_no_double_counting(tables):
     figs = rows_of(tables["cluster-digital-113-figures"][0])
     by = {(f["measure"], f["value"]): f for f in figs}
-    assert set(by) == {("operating budget", "≈\u00a01,200,000 EUR"), ("share of budget", "60%"),
-                       ("share of budget", "40%"), ("number of jobs", "≈\u00a017,000"),
-                       ("number of member companies", "400"), ("number of permanent staff", "11")}
+    assert set(by) == {
+        ("operating budget", "≈\u00a01,200,000 EUR"),
+        ("share of budget", "60%"),
+        ("share of budget", "40%"),
+        ("number of jobs", "≈\u00a017,000"),
+        ("number of member companies", "400"),
+        ("number of permanent staff", "11"),
+    }
     # the 40 % public share once, with its two payers; the shares add up to the budget
     public = by[("share of budget", "40%")]
     assert public["paid by"] == "Occitanie Region (regional council) and local authorities of Occitanie (not named)"
@@ -361,9 +419,9 @@ def test_figures_with_qualifiers_and_no_double_counting(tables):
 
 
 def test_every_fact_shows_its_source_and_quote(page):
-    block = page[page.index('id="cluster-digital-113"'):page.index('id="cluster-digitalplace"')]
-    jobs = block[block.index('number of jobs'):]
-    jobs = jobs[:jobs.index("</tr>")]
+    block = page[page.index('id="cluster-digital-113"') : page.index('id="cluster-digitalplace"')]
+    jobs = block[block.index("number of jobs") :]
+    jobs = jobs[: jobs.index("</tr>")]
     assert re.search(r"« [^»]*près de 17 000 emplois »", html.unescape(jobs))
     assert "Digital 113, the new digital cluster of Occitanie (source article)" in html.unescape(jobs)
     # hover: the summary's title holds source and quote
@@ -388,17 +446,26 @@ def test_network_and_map_data(page):
     assert ("daniel-benchimol", "co-president", "digital-113") in ties
     assert ("occitanie-regional-council", "pays part of the budget of", "digital-113") in ties
     assert ("cap-digital-company-support-abroad", "target country", "japan") in ties
-    assert "<" not in page[page.index('id="report-data">'):page.index("</script>", page.index('id="report-data">'))]
+    assert "<" not in page[page.index('id="report-data">') : page.index("</script>", page.index('id="report-data">'))]
     geo = data["geo"]
     # the 16 cities (all with coordinates); arcs: the sister cities, REDICT from its creator, the missions
     assert len(geo["points"]) == 16 and geo["unlocated"] == 24
     where = {p["id"]: p["label"] for p in geo["points"]}
     arcs = {tuple(sorted((where[a["from"]], where[a["to"]]))): a["labels"] for a in geo["arcs"]}
-    assert set(arcs) == {("Paris", "San Francisco"), ("Dublin", "Paris"), ("Copenhagen", "Paris"),
-                         ("Bucharest", "Paris"), ("Berlin", "Paris"), ("Amsterdam", "Paris")}
+    assert set(arcs) == {
+        ("Paris", "San Francisco"),
+        ("Dublin", "Paris"),
+        ("Copenhagen", "Paris"),
+        ("Bucharest", "Paris"),
+        ("Berlin", "Paris"),
+        ("Amsterdam", "Paris"),
+    }
     assert "Digital Sister Cities agreement (San Francisco - Paris)" in arcs[("Paris", "San Francisco")]
-    assert arcs[("Berlin", "Paris")] == ["REDICT", "INNET mission to Berlin on free software",
-                                          "INNET mission to Berlin on digital education"]
+    assert arcs[("Berlin", "Paris")] == [
+        "REDICT",
+        "INNET mission to Berlin on free software",
+        "INNET mission to Berlin on digital education",
+    ]
     perpignan = next(p for p in geo["points"] if p["label"] == "Perpignan")
     assert perpignan["what"] == ["Digital 113: antenna in"]
     assert len(geo["countries"]) == 19 and geo["countries"]["250"] == "France"
@@ -408,16 +475,19 @@ def test_french_page(page_fr, tables_fr):
     assert page_fr.startswith('<!DOCTYPE html>\n<html lang="fr">')
     for heading in ("Clusters", "Réseau", "Carte", "Vue d’ensemble", "Validation", "Image du réseau", "Requêtes"):
         assert re.search(rf"<h2>{re.escape(heading)}</h2>", page_fr), heading
-    analyst = page_fr[:page_fr.index('<section id="summary">')]  # the static picture is drawn in English
+    analyst = page_fr[: page_fr.index('<section id="summary">')]  # the static picture is drawn in English
     for english in ("<h2>Network</h2>", "<h2>Map</h2>", "<h4>Identity</h4>", ">named after<", ">antenna in<"):
         assert english not in analyst
     figs = rows_of(tables_fr["cluster-digital-113-figures"][0])
     by = {(f["mesure"], f["valeur"]): f for f in figs}
     assert ("nombre d'emplois", "≈\u00a017\u202f000") in by  # narrow no-break space, as Intl.NumberFormat("fr")
     public = by[("part du budget", "40\u202f%")]
-    assert public["payé par"] == "Région Occitanie (conseil régional) et collectivités locales d’Occitanie (non nommées)"
-    assert public["part de"] == ("40\u202f% de « budget de fonctionnement de Digital 113 » = ≈\u00a0480\u202f000 EUR "
-                                 "(subventions publiques)")
+    assert (
+        public["payé par"] == "Région Occitanie (conseil régional) et collectivités locales d’Occitanie (non nommées)"
+    )
+    assert public["part de"] == (
+        "40\u202f% de « budget de fonctionnement de Digital 113 » = ≈\u00a0480\u202f000 EUR (subventions publiques)"
+    )
     seat = rows_of(tables_fr["cluster-digital-113-seat"][0])
     assert sorted(r["valeur"] for r in seat if r["propriété"] == "antenne à")[0] == "Alès"
     nets = rows_of(tables_fr["cluster-cap-digital-networks"][0])
@@ -433,12 +503,17 @@ def test_french_page(page_fr, tables_fr):
 
 
 def test_iris_link_to_pages_and_ontology_documentation(page, tables):
-    assert '<a href="../docs/index.html#CompetitivenessCluster" title="https://w3id.org/clusterkg/ontology#CompetitivenessCluster">' in page
-    classes = page[page.index("<h3>Entities per class</h3>"):]
+    assert (
+        '<a href="../docs/index.html#CompetitivenessCluster" title="https://w3id.org/clusterkg/ontology#CompetitivenessCluster">'
+        in page
+    )
+    classes = page[page.index("<h3>Entities per class</h3>") :]
     assert '<a href="../docs/index.html#City" title="https://w3id.org/clusterkg/ontology#City">ckg:City</a>' in classes
     # a canned query's answer links a cluster to its page
-    block = page[page.index('id="q-clusters"'):]
-    assert '<a href="#cluster-digital-113" title="https://w3id.org/clusterkg/id/digital-113">ck:digital-113</a>' in block
+    block = page[page.index('id="q-clusters"') :]
+    assert (
+        '<a href="#cluster-digital-113" title="https://w3id.org/clusterkg/id/digital-113">ck:digital-113</a>' in block
+    )
 
 
 def test_sortable_tables_carry_raw_numbers(page):
@@ -461,6 +536,7 @@ def test_bounded_analysis_on_a_synthetic_graph(tmp_path):
     """At scale the index, the pages and the network are cut to their bounds (the
     best connected first), and say what from."""
     from clusterkg import synthetic, validate
+
     generated = synthetic.generate(tmp_path / "syn", 20_000)
     loaded = validate.load(sorted((tmp_path / "syn").glob("*.ttl")))
     a = report.analyse(loaded.store, "en", max_index=30, max_pages=5, max_nodes=40)
@@ -475,7 +551,10 @@ def test_bounded_analysis_on_a_synthetic_graph(tmp_path):
     kept = {n["id"] for n in net["nodes"]}
     assert all(e["source"] in kept and e["target"] in kept for e in net["edges"])
     # whole neighbourhoods of the best connected clusters: each cluster drawn with all its ties
-    best = next(n for n in net["nodes"] if n["kind"] == "Cluster" and n["degree"] == max(
-        m["degree"] for m in net["nodes"] if m["kind"] == "Cluster"))
+    best = next(
+        n
+        for n in net["nodes"]
+        if n["kind"] == "Cluster" and n["degree"] == max(m["degree"] for m in net["nodes"] if m["kind"] == "Cluster")
+    )
     drawn = sum(1 for e in net["edges"] if best["id"] in (e["source"], e["target"]))
     assert drawn == best["degree"]

@@ -21,21 +21,43 @@ import pytest
 
 from clusterkg.cli import main
 
-CHROMIUM = next((shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(name)), None)
+CHROMIUM = next(
+    (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
+)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (.ci/install-chromium installs it)")
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-         "--disable-extensions", "--mute-audio"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    "--disable-extensions",
+    "--mute-audio",
+]
 
 
 def chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess:
     """Chromium headless on ``url`` (bounded: 120 s), console messages on stderr."""
-    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-                           "--virtual-time-budget=10000", *extra, url],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=10000",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def console(stderr: str) -> list[str]:
@@ -108,8 +130,10 @@ def test_map_draws_places_arcs_and_countries(opened):
     # Malta is too small for the 1:110m map and is named under it
     assert len(geo["countries"]) == 19
     assert m["data-countries"] == "18" and dom.count('class="land tied"') == 18
-    missing = {"en": "Too small for the 1:110m map, not drawn: Malta.",
-               "fr": "Trop petits pour la carte au 1:110m, non dessinés : Malte."}[lang]
+    missing = {
+        "en": "Too small for the 1:110m map, not drawn: Malta.",
+        "fr": "Trop petits pour la carte au 1:110m, non dessinés : Malte.",
+    }[lang]
     assert f'<span id="map-missing">{missing}</span>' in dom
     assert dom.count('class="land') == 177  # world-atlas countries-110m
 
@@ -118,8 +142,11 @@ def test_cluster_filter_shows_its_neighbourhood(opened, tmp_path):
     lang, page, _, _, _ = opened
     data = page_data(page)["network"]
     focus = "https://w3id.org/clusterkg/id/digital-113"
-    neighbours = {e["target"] if e["source"] == focus else e["source"]
-                  for e in data["edges"] if focus in (e["source"], e["target"])}
+    neighbours = {
+        e["target"] if e["source"] == focus else e["source"]
+        for e in data["edges"]
+        if focus in (e["source"], e["target"])
+    }
     # region, 7 antenna cities, 2 predecessors, 2 co-presidents, 2 funders
     assert len(neighbours) == 14
     done = chromium(page.as_uri() + "#network:" + focus, tmp_path / "profile", "--dump-dom")

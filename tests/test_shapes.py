@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -69,8 +69,15 @@ def expectations(path: Path) -> set[Row]:
     expected = set()
     for line in _EXPECT.findall(text):
         focus, path_, component, severity, shape = (part.strip() for part in line.split(" | "))
-        expected.add((_iri(focus, ns), None if path_ == "-" else _path(path_, ns),
-                      _iri(component, ns), _iri(severity, ns), _iri(shape, ns)))
+        expected.add(
+            (
+                _iri(focus, ns),
+                None if path_ == "-" else _path(path_, ns),
+                _iri(component, ns),
+                _iri(severity, ns),
+                _iri(shape, ns),
+            )
+        )
     return expected
 
 
@@ -102,7 +109,8 @@ def namespace(path: Path) -> str:
 
 # --- validating -----------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+
+@cache
 def pyshacl_run(*files: Path) -> validate.Validation:
     return validate.validate_files(files)
 
@@ -139,8 +147,23 @@ def invalid_topbraid() -> validate.Validation:
 #: and the towns that the reference packages give no Wikidata ID for
 #: (data/places.ttl), and the road RN113 (data/places-manual.ttl).
 PLACES_WITHOUT_WIKIDATA = {
-    "ales", "aude", "aveyron", "carcassonne", "gard", "haute-garonne", "hautes-pyrenees", "herault", "lozere",
-    "mende", "montpellier", "nimes", "paris-fr-75c", "perpignan", "pyrenees-orientales", "rn113", "rodez",
+    "ales",
+    "aude",
+    "aveyron",
+    "carcassonne",
+    "gard",
+    "haute-garonne",
+    "hautes-pyrenees",
+    "herault",
+    "lozere",
+    "mende",
+    "montpellier",
+    "nimes",
+    "paris-fr-75c",
+    "perpignan",
+    "pyrenees-orientales",
+    "rn113",
+    "rodez",
     "tarbes",
 }
 
@@ -150,8 +173,13 @@ def test_project_data_conforms_with_the_expected_warnings_only(project_pyshacl):
     assert v.conforms
     assert v.violations == 0
     assert set(rows(v.report.results)) == {
-        (CK + place, str(SKOS_NS.exactMatch), str(SH.QualifiedMinCountConstraintComponent), WARNING,
-         CKS + "Place-wikidata")
+        (
+            CK + place,
+            str(SKOS_NS.exactMatch),
+            str(SH.QualifiedMinCountConstraintComponent),
+            WARNING,
+            CKS + "Place-wikidata",
+        )
         for place in PLACES_WITHOUT_WIKIDATA
     }
     n = len(PLACES_WITHOUT_WIKIDATA)
@@ -164,8 +192,9 @@ def test_warnings_name_the_place_and_where_it_is_defined(project_pyshacl):
     assert montpellier.file == project.ROOT / "data" / "places.ttl"
     lines = (project.ROOT / "data" / "places.ttl").read_text(encoding="utf-8").splitlines()
     assert lines[montpellier.line - 1].startswith("ck:montpellier a ckg:City")
-    assert montpellier.message == ("Montpellier has no Wikidata link "
-                                   "(skos:exactMatch <http://www.wikidata.org/entity/Q…>)")
+    assert montpellier.message == (
+        "Montpellier has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)"
+    )
 
 
 def test_second_engine_agrees_on_the_project_data(project_pyshacl, project_topbraid):
@@ -175,6 +204,7 @@ def test_second_engine_agrees_on_the_project_data(project_pyshacl, project_topbr
 
 
 # --- one fixture per rule ---------------------------------------------------------------
+
 
 def test_fixtures_are_found():
     assert len(INVALID) >= 100 and len(VALID) >= 5
@@ -213,7 +243,7 @@ def test_second_engine_agrees_on_every_invalid_fixture(invalid_topbraid):
     for path in INVALID:
         mine = {row for row in together if row[0].startswith(namespace(path))}
         if mine != expectations(path):
-            disagreements[path.name] = (sorted(mine ^ expectations(path), key=str))
+            disagreements[path.name] = sorted(mine ^ expectations(path), key=str)
     assert not disagreements
     # nothing outside the fixtures' nodes (the vocabulary conforms)
     assert all(any(row[0].startswith(namespace(p)) for p in INVALID) for row in together)
@@ -224,8 +254,20 @@ def test_every_rule_has_a_fixture():
     shapes = _shapes_graph()
     targets = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
     targeted = {s for t in targets for s in shapes.subjects(t, None)}
-    node_constraints = (SH["or"], SH.xone, SH["and"], SH["not"], SH.sparql, SH["class"], SH.node,
-                        SH.closed, SH.datatype, SH.nodeKind, SH.pattern, SH["in"])
+    node_constraints = (
+        SH["or"],
+        SH.xone,
+        SH["and"],
+        SH["not"],
+        SH.sparql,
+        SH["class"],
+        SH.node,
+        SH.closed,
+        SH.datatype,
+        SH.nodeKind,
+        SH.pattern,
+        SH["in"],
+    )
     rules = {s for s in targeted if any((s, c, None) in shapes for c in node_constraints)}
     rules |= {p for s in targeted for p in shapes.objects(s, SH.property)}
     assert all(isinstance(r, rdflib.URIRef) for r in rules), "every shape has an IRI"
@@ -235,6 +277,7 @@ def test_every_rule_has_a_fixture():
 
 
 # --- which nodes the shapes reach -----------------------------------------------------
+
 
 def _shapes_graph() -> rdflib.Graph:
     g = rdflib.Graph()
@@ -269,12 +312,16 @@ def test_the_support_rule_leaves_out_only_typing_labels_and_the_provenance_recor
     target_query = str(shapes.value(shapes.value(shape, SH.target), SH.select))
     constraint_query = str(shapes.value(shapes.value(shape, SH.sparql), SH.select))
     query = _words(target_query)
-    exempt = ("?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel, rdf:subject, rdf:predicate, "
-              "rdf:object)")
+    exempt = "?p NOT IN (rdf:type, rdfs:label, skos:prefLabel, skos:altLabel, rdf:subject, rdf:predicate, rdf:object)"
     assert query.count(exempt) == 2  # the triples counted and the supported ones
-    assert query.count("FILTER (?kind IN (ckg:Support, ckg:SourceDocument, owl:Class, owl:ObjectProperty, "
-                       "owl:DatatypeProperty, owl:AnnotationProperty, owl:Ontology, rdf:Property, rdfs:Class, "
-                       "rdfs:Datatype))") == 1
+    assert (
+        query.count(
+            "FILTER (?kind IN (ckg:Support, ckg:SourceDocument, owl:Class, owl:ObjectProperty, "
+            "owl:DatatypeProperty, owl:AnnotationProperty, owl:Ontology, rdf:Property, rdfs:Class, "
+            "rdfs:Datatype))"
+        )
+        == 1
+    )
     # linear: no property path (no "/", "*", "+" outside string literals and COUNT(*)),
     # no MINUS (rdflib compares every row of a MINUS with every other row), and one
     # NOT EXISTS only, on the few subjects left
@@ -295,15 +342,17 @@ def test_every_class_the_data_uses_has_a_node_shape():
         data.parse(gf.path)
     targeted = set(shapes.objects(None, SH.targetClass))
     used = set(data.objects(None, RDF.type)) - {OWL.Ontology}  # the vocabulary's header
-    assert used - targeted == {rdflib.URIRef(CKG + c) for c in ("ThinkTank", "FundingScheme", "NewsOutlet",
-                                                                  "Modality", "SupportStatus")} | {
-        rdflib.URIRef("http://www.w3.org/ns/org#FormalOrganization")}
+    assert used - targeted == {
+        rdflib.URIRef(CKG + c) for c in ("ThinkTank", "FundingScheme", "NewsOutlet", "Modality", "SupportStatus")
+    } | {rdflib.URIRef("http://www.w3.org/ns/org#FormalOrganization")}
     assert {rdflib.URIRef(CKG + "Department"), rdflib.URIRef("http://www.opengis.net/ont/geosparql#Geometry")} <= (
-        used & targeted)
+        used & targeted
+    )
     assert all(_superclasses(onto, cls) & targeted for cls in used)
 
 
 # --- why the default inference is none ------------------------------------------------
+
 
 def test_rdfs_inference_would_hide_a_city_that_is_a_region():
     """ckg:city has range ckg:City: under RDFS inference the region becomes a city."""
@@ -315,6 +364,7 @@ def test_rdfs_inference_would_hide_a_city_that_is_a_region():
 
 
 # --- the shapes files themselves ------------------------------------------------------
+
 
 def test_shapes_files_parse_and_every_message_is_in_english_and_french():
     shapes = _shapes_graph()

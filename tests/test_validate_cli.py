@@ -34,19 +34,22 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 # --- the project's data -------------------------------------------------------------
 
+
 def test_project_conforms_exit_0(capsys):
     code, out, err = run(capsys)
     assert code == 0
     # TEMPORARY: every place warns until data/places.ttl links to Wikidata with
     # skos:exactMatch (it is being regenerated from reference data)
     assert out.endswith("\nconforms (0 violations, 18 warnings in 18 nodes)\n")
-    assert ("ck:montpellier (Montpellier), data/places.ttl:1041\n"
-            "  Warning skos:exactMatch: Montpellier has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
-            ) in out
+    assert (
+        "ck:montpellier (Montpellier), data/places.ttl:1041\n"
+        "  Warning skos:exactMatch: Montpellier has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
+    ) in out
     assert "error" not in err
 
 
 # --- one fault, several faults --------------------------------------------------------
+
 
 def test_a_cluster_without_city_or_region_exit_1_with_the_exact_lines(capsys):
     code, out, err = run(capsys, str(FIXTURES / "invalid" / "cluster-no-city-no-region.ttl"))
@@ -63,13 +66,13 @@ def test_a_cluster_without_city_or_region_exit_1_with_the_exact_lines(capsys):
 SEVERAL = (
     ":cluster (Test cluster), tests/fixtures/invalid/several-faults.ttl:20\n"
     "  Violation ckg:city: A city of Test cluster (ckg:city) is not a ckg:City [value: :occitanie]\n"
-    "  Violation rdfs:label: Test cluster must have exactly one French label (rdfs:label \"…\"@fr)\n"
+    '  Violation rdfs:label: Test cluster must have exactly one French label (rdfs:label "…"@fr)\n'
     "\n"
     ":obs (Test observation), tests/fixtures/invalid/several-faults.ttl:24\n"
     "  Violation ckg:qualifier: Test observation must say how to read its value: exactly one ckg:qualifier"
     " (exact, lower bound or approximate)\n"
     "  Violation ckg:value: Test observation is a count: its value must be a whole number, 0 or more"
-    " [value: \"-5\"^^xsd:integer]\n"
+    ' [value: "-5"^^xsd:integer]\n'
     "\n"
     ":mende (Mende), tests/fixtures/invalid/several-faults.ttl:31\n"
     "  Warning skos:exactMatch: Mende has no Wikidata link (skos:exactMatch <http://www.wikidata.org/entity/Q…>)\n"
@@ -93,6 +96,7 @@ def test_warnings_alone_conform_exit_0(capsys):
 
 def test_the_second_engine_prints_the_same_report(capsys):
     from test_shapes import second_engine
+
     second_engine()
     code, out, _ = run(capsys, "--engine", "topbraid", str(FIXTURES / "invalid" / "several-faults.ttl"))
     assert code == 1
@@ -110,19 +114,27 @@ def test_json_report(capsys):
     assert code == 1
     report = json.loads(out)
     assert {k: report[k] for k in ("conforms", "engine", "inference", "violations", "warnings", "nodes")} == {
-        "conforms": False, "engine": "fast", "inference": "none", "violations": 1, "warnings": 0, "nodes": 1}
-    assert report["results"] == [{
-        "focus": CITY_NS + "cluster",
-        "label": "Test cluster",
-        "path": CKG + "city",
-        "component": str(SH.ClassConstraintComponent),
-        "severity": str(SH.Violation),
-        "message": "A city of Test cluster (ckg:city) is not a ckg:City",
-        "value": f"<{CITY_NS}occitanie>",
-        "source_shape": CKS + "Organization-city",
-        "file": str(project.ROOT / CITY_FIXTURE),
-        "line": 16,
-    }]
+        "conforms": False,
+        "engine": "fast",
+        "inference": "none",
+        "violations": 1,
+        "warnings": 0,
+        "nodes": 1,
+    }
+    assert report["results"] == [
+        {
+            "focus": CITY_NS + "cluster",
+            "label": "Test cluster",
+            "path": CKG + "city",
+            "component": str(SH.ClassConstraintComponent),
+            "severity": str(SH.Violation),
+            "message": "A city of Test cluster (ckg:city) is not a ckg:City",
+            "value": f"<{CITY_NS}occitanie>",
+            "source_shape": CKS + "Organization-city",
+            "file": str(project.ROOT / CITY_FIXTURE),
+            "line": 16,
+        }
+    ]
 
 
 def test_json_report_of_the_project_lists_the_warnings(capsys):
@@ -132,13 +144,31 @@ def test_json_report_of_the_project_lists_the_warnings(capsys):
     assert report["conforms"] is True
     # the places without a Wikidata link: départements, the smaller towns, the road
     labels = sorted(r["label"] for r in report["results"])
-    assert labels == ["Alès", "Aude", "Aveyron", "Carcassonne", "Gard", "Haute-Garonne", "Hautes-Pyrénées",
-                      "Hérault", "Lozère", "Mende", "Montpellier", "Nîmes", "Paris (department)", "Perpignan",
-                      "Pyrénées-Orientales", "RN113 (French national road 113)", "Rodez", "Tarbes"]
+    assert labels == [
+        "Alès",
+        "Aude",
+        "Aveyron",
+        "Carcassonne",
+        "Gard",
+        "Haute-Garonne",
+        "Hautes-Pyrénées",
+        "Hérault",
+        "Lozère",
+        "Mende",
+        "Montpellier",
+        "Nîmes",
+        "Paris (department)",
+        "Perpignan",
+        "Pyrénées-Orientales",
+        "RN113 (French national road 113)",
+        "Rodez",
+        "Tarbes",
+    ]
     assert {r["path"] for r in report["results"]} == {"http://www.w3.org/2004/02/skos/core#exactMatch"}
     assert {(r["file"], r["severity"]) for r in report["results"]} == {
         (str(project.ROOT / "data" / "places.ttl"), str(SH.Warning)),
-        (str(project.ROOT / "data" / "places-manual.ttl"), str(SH.Warning))}
+        (str(project.ROOT / "data" / "places-manual.ttl"), str(SH.Warning)),
+    }
 
 
 def test_turtle_report_is_the_shacl_validation_report(capsys):
@@ -147,9 +177,15 @@ def test_turtle_report_is_the_shacl_validation_report(capsys):
     g = rdflib.Graph().parse(data=out, format="turtle")
     report = g.value(None, RDF.type, SH.ValidationReport, any=False) or next(g.subjects(RDF.type, SH.ValidationReport))
     assert g.value(report, SH.conforms).toPython() is False
-    results = {(str(g.value(r, SH.focusNode)).rsplit("/", 1)[-1], str(g.value(r, SH.resultPath)),
-                str(g.value(r, SH.sourceConstraintComponent)), str(g.value(r, SH.resultSeverity)))
-               for r in g.objects(report, SH.result)}
+    results = {
+        (
+            str(g.value(r, SH.focusNode)).rsplit("/", 1)[-1],
+            str(g.value(r, SH.resultPath)),
+            str(g.value(r, SH.sourceConstraintComponent)),
+            str(g.value(r, SH.resultSeverity)),
+        )
+        for r in g.objects(report, SH.result)
+    }
     assert results == {
         ("cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation)),
         ("cluster", str(rdflib.RDFS.label), str(SH.QualifiedMinCountConstraintComponent), str(SH.Violation)),
@@ -204,8 +240,12 @@ def test_a_bad_shapes_file_is_an_input_error_too(tmp_path):
             (root / folder / f.name).write_bytes(f.read_bytes())
     (root / "shapes").mkdir()
     (root / "shapes" / "broken.ttl").write_text(
-        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<s> sh:minCount \"one\"^^<http://www.w3.org/2001/XMLSchema#integer> .\n",
-        encoding="utf-8")
+        (
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<s> sh:minCount "
+            '"one"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(graph.LoadError) as e:
         validate.validate_files(root=root)
     assert str(e.value) == f'{root / "shapes" / "broken.ttl"}:2: "one" is not a valid xsd:integer'
@@ -213,8 +253,10 @@ def test_a_bad_shapes_file_is_an_input_error_too(tmp_path):
 
 # --- options ------------------------------------------------------------------------
 
+
 def test_options_offer_every_engine_and_inference():
     from clusterkg.cli import cli
+
     params = {p.name: p for p in cli.commands["validate"].params}
     assert list(params["engine"].type.choices) == list(engines.ENGINES)
     assert list(params["inference"].type.choices) == list(engines.INFERENCE)
@@ -235,6 +277,7 @@ def test_rdfs_inference_hides_a_city_that_is_a_region(capsys):
 
 # --- for other commands (clusterkg load --validate) ------------------------------------
 
+
 def test_conforms_and_validate_store_on_the_embedded_store():
     store = graph.load_project()
     assert validate.conforms(store) is True
@@ -248,10 +291,12 @@ def test_conforms_is_false_for_a_store_with_a_violation():
     assert validate.conforms(store) is False
     report = validate.validate_store(store)
     assert {r.key for r in report.violations} == {
-        (CITY_NS + "cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation))}
+        (CITY_NS + "cluster", CKG + "city", str(SH.ClassConstraintComponent), str(SH.Violation))
+    }
 
 
 # --- the fast engine against the reference, --data, the "%" pitfall ------------------------
+
 
 def _full(v: validate.Validation) -> list[tuple]:
     return sorted((*r.key, r.source_shape, r.value or "") for r in v.report.results)
@@ -263,18 +308,23 @@ def test_fast_engine_gives_pyshacls_results_on_the_project_and_every_invalid_fix
         fast = validate.validate_files(files, engine="fast")
         reference = validate.validate_files(files, engine="pyshacl")
         assert _full(fast) == _full(reference)
-        assert [(f.file, f.line, f.message, f.value) for f in fast.findings] == \
-            [(f.file, f.line, f.message, f.value) for f in reference.findings]
+        assert [(f.file, f.line, f.message, f.value) for f in fast.findings] == [
+            (f.file, f.line, f.message, f.value) for f in reference.findings
+        ]
     assert len(fast.report.results) > 100
 
 
 def test_data_folder_option(capsys, tmp_path):
-    (tmp_path / "a.ttl").write_text((project.ROOT / FIXTURES / "invalid" / "cluster-no-city-no-region.ttl")
-                                    .read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "a.ttl").write_text(
+        (project.ROOT / FIXTURES / "invalid" / "cluster-no-city-no-region.ttl").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     code, out, _ = run(capsys, "--data", str(tmp_path))
     assert code == 1
-    assert out.endswith("a.ttl:15\n  Violation: Cap Digital has no city and no region: say where the cluster is "
-                        "(ckg:city or ckg:region)\n\n1 violation, 0 warnings in 1 node\n")
+    assert out.endswith(
+        "a.ttl:15\n  Violation: Cap Digital has no city and no region: say where the cluster is "
+        "(ckg:city or ckg:region)\n\n1 violation, 0 warnings in 1 node\n"
+    )
 
 
 def test_data_folder_without_turtle_is_refused(capsys, tmp_path):
@@ -291,17 +341,18 @@ def test_a_string_typed_explicitly_is_the_same_term(engine, tmp_path):
     shares = [p for p in text if '"%"' in p.read_text(encoding="utf-8")]
     assert shares, "a valid fixture with a funding share"
     typed = tmp_path / "typed.ttl"
-    source = shares[0].read_text(encoding="utf-8").replace(
-        '"%"', '"%"^^<http://www.w3.org/2001/XMLSchema#string>')
+    source = shares[0].read_text(encoding="utf-8").replace('"%"', '"%"^^<http://www.w3.org/2001/XMLSchema#string>')
     typed.write_text(source, encoding="utf-8")
     assert validate.validate_files([typed], engine=engine).report.results == []
 
 
 def test_line_index_finds_subjects_written_either_way(tmp_path):
     path = tmp_path / "x.ttl"
-    path.write_text("@prefix ck: <https://w3id.org/clusterkg/id/> .\n\n"
-                    "ck:a ck:p ck:b .\n<https://w3id.org/clusterkg/id/c> ck:p ck:b .\n  ck:a ck:q 1 .\n",
-                    encoding="utf-8")
+    path.write_text(
+        "@prefix ck: <https://w3id.org/clusterkg/id/> .\n\n"
+        "ck:a ck:p ck:b .\n<https://w3id.org/clusterkg/id/c> ck:p ck:b .\n  ck:a ck:q 1 .\n",
+        encoding="utf-8",
+    )
     pf = graph.ParsedFile(graph.GraphFile.for_path(path), {"ck": "https://w3id.org/clusterkg/id/"})
     index = validate.LineIndex([pf])
     assert index.find("https://w3id.org/clusterkg/id/a") == (pf, 3)

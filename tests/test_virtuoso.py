@@ -13,16 +13,25 @@ import time
 
 import pytest
 import rdflib
+from conftest import run_cli as run
 from rdflib.compare import to_isomorphic
 from requests.auth import HTTPDigestAuth
+from servers import (
+    catalogue,
+    current_counts,
+    current_triples,
+    file_graph,
+    lock_claims,
+    version_graphs,
+    virtuoso_executable,
+    virtuoso_server,
+)
 
 from clusterkg import graph, remote
-from conftest import run_cli as run
-from servers import (catalogue, current_counts, current_triples, file_graph, lock_claims, version_graphs,
-                     virtuoso_executable, virtuoso_server)
 
-pytestmark = pytest.mark.skipif(virtuoso_executable() is None,
-                                reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+pytestmark = pytest.mark.skipif(
+    virtuoso_executable() is None, reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +48,6 @@ def dba(monkeypatch):
     monkeypatch.setenv("CLUSTERKG_PASSWORD", "dba")
 
 
-
-
 def expected_counts() -> dict[str, int]:
     files = graph.project_files()
     return remote.local_counts(graph.build_store(files), [gf.graph for gf in files])
@@ -48,9 +55,8 @@ def expected_counts() -> dict[str, int]:
 
 def test_load_the_project_into_virtuoso(virtuoso, dba, capsys):
     expected = expected_counts()
-    for attempt in range(2):  # the second load replaces, never appends
-        code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso",
-                             "--no-validate")
+    for _attempt in range(2):  # the second load replaces, never appends
+        code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate")
         assert code == 0, err
         assert f"loaded {sum(expected.values())} triples into {len(expected)} graphs" in out
         assert current_counts(virtuoso.query_url) == expected
@@ -122,8 +128,19 @@ def test_what_an_interrupted_load_left_is_dropped_by_the_next(virtuoso, dba, cap
 def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
     """The server reads the files itself (isql ld_dir / rdf_loader_run), then the same switch."""
     expected = expected_counts()
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(virtuoso.directory),
+        "--isql",
+        f"127.0.0.1:{virtuoso.sql_port}",
+    )
     assert code == 0, err
     assert current_counts(virtuoso.query_url) == expected
     for gf in graph.project_files()[:2]:
@@ -134,8 +151,19 @@ def test_load_with_the_bulk_loader(virtuoso, dba, capsys):
 def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, capsys, tmp_path):
     before = catalogue(virtuoso.query_url)
     missing = tmp_path / "not-there"
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(missing), "--isql", f"127.0.0.1:{virtuoso.sql_port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(missing),
+        "--isql",
+        f"127.0.0.1:{virtuoso.sql_port}",
+    )
     assert code == 4
     assert f"cannot write {missing}/clusterkg-" in err and "for the bulk loader: No such file or directory" in err, err
     assert catalogue(virtuoso.query_url) == before
@@ -144,9 +172,21 @@ def test_a_bulk_load_that_cannot_write_its_files_changes_nothing(virtuoso, dba, 
 
 def test_a_wrong_isql_port_is_an_error(virtuoso, dba, capsys):
     from clusterkg.server import free_port
+
     port = free_port()
-    code, out, err = run(capsys, "load", "--endpoint", virtuoso.base_url, "--server", "virtuoso", "--no-validate",
-                         "--virtuoso-bulk", str(virtuoso.directory), "--isql", f"127.0.0.1:{port}")
+    code, out, err = run(
+        capsys,
+        "load",
+        "--endpoint",
+        virtuoso.base_url,
+        "--server",
+        "virtuoso",
+        "--no-validate",
+        "--virtuoso-bulk",
+        str(virtuoso.directory),
+        "--isql",
+        f"127.0.0.1:{port}",
+    )
     assert code == 4
     assert f"isql 127.0.0.1:{port} failed: " in err, err
     assert lock_claims(virtuoso.query_url) == []
@@ -173,9 +213,11 @@ def test_virtuoso_killed_mid_load_leaves_graphs_all_old_or_all_new(tmp_path_fact
                 else:
                     server.kill()
 
-        with remote.SparqlClient(endpoints, auth=auth, retries=0, timeout=30) as client:
-            with pytest.raises(remote.RemoteError):
-                remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
+        with (
+            remote.SparqlClient(endpoints, auth=auth, retries=0, timeout=30) as client,
+            pytest.raises(remote.RemoteError),
+        ):
+            remote.load(files, client, validate=False, on_phase=on_phase, lock_expiry=1)
         time.sleep(0.5)
         server.start()
         after = catalogue(server.query_url)

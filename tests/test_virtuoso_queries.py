@@ -23,17 +23,16 @@ SPARQL that gives the same rows on pyoxigraph and Virtuoso, no engine variant):
 
 from __future__ import annotations
 
-
 import pytest
+from servers import virtuoso_executable, virtuoso_server
+from test_queries import CASES
 
 from clusterkg import query as q
 from clusterkg.cli import main
 
-from servers import virtuoso_executable, virtuoso_server
-from test_queries import CASES
-
-pytestmark = pytest.mark.skipif(virtuoso_executable() is None,
-                                reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+pytestmark = pytest.mark.skipif(
+    virtuoso_executable() is None, reason="virtuoso-t is not installed (bash .ci/install-virtuoso installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +56,11 @@ def _cases():
     seen: dict[str, int] = {}
     for c in CASES:
         n = seen[c[0]] = seen.get(c[0], -1) + 1
-        marks = [pytest.mark.xfail(strict=True, reason="Virtuoso 7.2 loses these rows with an explicit dataset")] \
-            if (c[0], n) in LOSES_ROWS_WITH_A_DATASET else []
+        marks = (
+            [pytest.mark.xfail(strict=True, reason="Virtuoso 7.2 loses these rows with an explicit dataset")]
+            if (c[0], n) in LOSES_ROWS_WITH_A_DATASET
+            else []
+        )
         yield pytest.param(c[0], c[1], marks=marks)
 
 

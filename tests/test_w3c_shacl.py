@@ -32,8 +32,10 @@ SHT = Namespace("http://www.w3.org/ns/shacl-test#")
 def suite_root() -> Path | None:
     env = os.environ.get("CLUSTERKG_SHACL_TESTS")
     candidates = [Path(env)] if env else []
-    candidates += [project.ROOT.parent / "shared" / "w3c-shacl-test-suite",
-                   project.ROOT.parent.parent / "shared" / "w3c-shacl-test-suite"]
+    candidates += [
+        project.ROOT.parent / "shared" / "w3c-shacl-test-suite",
+        project.ROOT.parent.parent / "shared" / "w3c-shacl-test-suite",
+    ]
     for c in candidates:
         if (c / "core" / "manifest.ttl").exists():
             return c
@@ -45,12 +47,14 @@ ROOT = suite_root()
 #: cases the fast engine does not pass, and why (none is a rule of the project's shapes)
 NOT_SUPPORTED = {
     "core/complex/shacl-shacl": "validates the SHACL-for-SHACL shapes graph (blank-node sh:in lists as constants)",
-    "core/property/datatype-ill-formed": "ill-formed literals of datatypes Oxigraph cannot cast (the loader refuses ill-typed literals)",
+    "core/property/datatype-ill-formed": (
+        "ill-formed literals of datatypes Oxigraph cannot cast (the loader refuses ill-typed literals)"
+    ),
     "core/misc/severity-002": "a severity that is not an IRI",
     "core/property/or-datatypes-001": "an ill-formed xsd:boolean (the loader refuses ill-typed literals)",
-    "core/node/maxExclusive-001": "a literal focus node \"4.0\"^^xsd:decimal is reported as Oxigraph stores it, \"4\"",
-    "core/node/minExclusive-001": "a literal focus node \"4.0\"^^xsd:decimal is reported as Oxigraph stores it, \"4\"",
-    "core/property/uniqueLang-002": "rdflib reads the shapes and turns \"1\"^^xsd:boolean into true",
+    "core/node/maxExclusive-001": 'a literal focus node "4.0"^^xsd:decimal is reported as Oxigraph stores it, "4"',
+    "core/node/minExclusive-001": 'a literal focus node "4.0"^^xsd:decimal is reported as Oxigraph stores it, "4"',
+    "core/property/uniqueLang-002": 'rdflib reads the shapes and turns "1"^^xsd:boolean into true',
     "sparql/pre-binding/shapesGraph-001": "$shapesGraph (the shapes are not in the data's store)",
     "sparql/pre-binding/pre-binding-001": "pre-binding checks of the SPARQL text (sh:Failure expected)",
     "sparql/pre-binding/pre-binding-002": "pre-binding checks of the SPARQL text (sh:Failure expected)",

@@ -21,10 +21,15 @@ def test_an_assumption_says_why_and_where(store):
 
 
 def test_a_stated_triple_gives_the_text_and_the_phrase(store):
-    (sp,) = why.why(store, ox.NamedNode(CK + "redict"), ox.NamedNode(CKG + "initiatedBy"),
-                    ox.NamedNode(CK + "cap-digital"))
+    (sp,) = why.why(
+        store, ox.NamedNode(CK + "redict"), ox.NamedNode(CKG + "initiatedBy"), ox.NamedNode(CK + "cap-digital")
+    )
     assert (sp.status_words, sp.source, sp.source_title, sp.quote) == (
-        "stated in the text", CK + "src-cap-digital", "Cap Digital", "Création de REDICT, réseau inter cluster européen")
+        "stated in the text",
+        CK + "src-cap-digital",
+        "Cap Digital",
+        "Création de REDICT, réseau inter cluster européen",
+    )
 
 
 def test_full_iris_and_a_literal_object(store):
@@ -37,14 +42,18 @@ def test_without_object_every_object_and_each_support(store):
     assert sorted((s.status_words, s.source) for s in found) == [
         ("external source", CK + "src-touleco-digital-113"),
         ("external source", CK + "src-usine-digitale-digital-113"),
-        ("stated in the text", CK + "src-digital-113-article")]
+        ("stated in the text", CK + "src-digital-113-article"),
+    ]
     assert {s.object for s in found} == {'"2019-02-05"^^<http://www.w3.org/2001/XMLSchema#date>'}
 
 
 def test_an_announcement_names_its_event(store):
     (sp,) = why.why(store, "ck:digital-113", "org:hasSite", "ck:digital-113-antenna-mende")
     assert (sp.modality, sp.announced_at, sp.announced_date) == (
-        CKV + "announced", CK + "digital-113-launch", "2019-02-05")
+        CKV + "announced",
+        CK + "digital-113-launch",
+        "2019-02-05",
+    )
 
 
 def test_a_triple_not_in_the_graph(store):
@@ -69,7 +78,8 @@ def test_the_command(capsys):
 def test_the_command_exits_3_when_the_triple_is_absent(capsys):
     assert main(["why", "ck:paris", "ckg:twinnedWith", "ck:san-francisco"]) == 3
     assert capsys.readouterr().err.strip() == (
-        "error: the graph does not hold ck:paris ckg:twinnedWith ck:san-francisco")
+        "error: the graph does not hold ck:paris ckg:twinnedWith ck:san-francisco"
+    )
 
 
 def test_the_command_without_object_shows_each_object(capsys):

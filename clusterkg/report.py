@@ -783,9 +783,13 @@ def circle_layout(nodes: list[str], size: float = 1000.0) -> dict[str, tuple[flo
 
     n = max(len(nodes), 1)
     radius = size / 2
-    return {node: (round(radius + radius * math.cos(2 * math.pi * i / n), 1),
-                   round(radius + radius * math.sin(2 * math.pi * i / n), 1))
-            for i, node in enumerate(nodes)}
+    return {
+        node: (
+            round(radius + radius * math.cos(2 * math.pi * i / n), 1),
+            round(radius + radius * math.sin(2 * math.pi * i / n), 1),
+        )
+        for i, node in enumerate(nodes)
+    }
 
 
 def layout(nodes: list[str], edges: list[tuple[str, str]], size: float = 1000.0) -> dict[str, tuple[float, float]]:

@@ -356,10 +356,19 @@ def test_a_blank_node_needs_its_own_support_in_check_and_in_validate(tmp_path):
     data.write_text(BLANK_GEOMETRY, encoding="utf-8")
     only_qc = [name for name in ALL_CHECKS if name != "qc:unsupported-triples"]
     report = check.run(files=[data], skip=only_qc)
-    assert problems(report) == {"qc:unsupported-triples": [
-        "Data triples that no support backs: a blank node (predicate: geo:asWKT; object: POINT(4.36005 43.83333))"]}
-    unsupported = [r for r in validate.validate_files([data]).report.results
-                   if r.source_shape == "https://w3id.org/clusterkg/shapes#TripleWithoutSupport"]
+    assert problems(report) == {
+        "qc:unsupported-triples": [
+            "Data triples that no support backs: a blank node (predicate: geo:asWKT; object: POINT(4.36005 43.83333))"
+        ]
+    }
+    unsupported = [
+        r
+        for r in validate.validate_files([data]).report.results
+        if r.source_shape == "https://w3id.org/clusterkg/shapes#TripleWithoutSupport"
+    ]
     assert [(r.path, r.value) for r in unsupported] == [
-        ("http://www.opengis.net/ont/geosparql#asWKT",
-         '"POINT(4.36005 43.83333)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>')]
+        (
+            "http://www.opengis.net/ont/geosparql#asWKT",
+            '"POINT(4.36005 43.83333)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>',
+        )
+    ]

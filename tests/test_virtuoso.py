@@ -91,7 +91,8 @@ def test_virtuoso_keeps_points_as_single_precision_geometries(virtuoso, dba, cap
     paris = rdflib.URIRef("https://w3id.org/clusterkg/id/paris-geometry")
     wkt = rdflib.URIRef("http://www.opengis.net/ont/geosparql#asWKT")
     assert list(on_server.objects(paris, wkt)) == [
-        rdflib.Literal("POINT(2.348799943924 48.853408813477)", datatype=rdflib.URIRef(VIRTUOSO_GEOMETRY))]
+        rdflib.Literal("POINT(2.348799943924 48.853408813477)", datatype=rdflib.URIRef(VIRTUOSO_GEOMETRY))
+    ]
 
 
 def test_virtuoso_holds_the_triples_of_each_file(virtuoso, dba, capsys):
@@ -101,8 +102,9 @@ def test_virtuoso_holds_the_triples_of_each_file(virtuoso, dba, capsys):
         on_server = current_triples(virtuoso.query_url, gf.graph)
         expected = file_graph(gf.path)
         assert len(on_server) == len(expected), gf.path
-        assert to_isomorphic(wkt_as_virtuoso_keeps_it(on_server)) == \
-            to_isomorphic(wkt_as_virtuoso_keeps_it(expected)), gf.path
+        assert to_isomorphic(wkt_as_virtuoso_keeps_it(on_server)) == to_isomorphic(
+            wkt_as_virtuoso_keeps_it(expected)
+        ), gf.path
 
 
 def test_wrong_password_is_refused_with_exit_4(virtuoso, monkeypatch, capsys):

@@ -2,10 +2,12 @@
 benchmarks and load tests.
 
 Every node uses the ontology's terms the way ``data/`` does (labels in English and
-French, a source and a quote on every fact-bearing node, observations with
+French, a support with a source and a quote for every fact, observations with
 qualifiers and dates), so that loading, validating and querying it costs what
-the real graph of "all the clusters of Europe" would. About 130 triples per
-cluster; ``generate(target_triples=1_000_000)`` writes ~7,500 clusters.
+the real graph of "all the clusters of Europe" would. Every triple but typing and
+labels is backed by a ``ckg:Support`` naming it (the provenance model, README
+"Provenance"), which triples the size: about 410 triples per cluster;
+``generate(target_triples=1_000_000)`` writes ~2,400 clusters.
 Deterministic: the same arguments give the same files.
 
 Faults (``faults=RATE``): ``RATE`` x clusters (rounded) copies of the project's invalid test
@@ -29,7 +31,7 @@ import pyoxigraph as ox
 
 from . import project
 
-TRIPLES_PER_CLUSTER = 130
+TRIPLES_PER_CLUSTER = 410
 
 CK = project.ID_NS + "synthetic/"
 CKG = project.ONTOLOGY_NS
@@ -38,16 +40,21 @@ PROV = "http://www.w3.org/ns/prov#"
 ORG = "http://www.w3.org/ns/org#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_SUBJECT, RDF_PREDICATE, RDF_OBJECT = (ox.NamedNode(RDF + x) for x in ("subject", "predicate", "object"))
+CKG_SUPPORTS = ox.NamedNode(CKG + "supports")
+#: typing and labels need no support
+UNSUPPORTED = {RDF_TYPE, RDFS_LABEL}
 XSD = "http://www.w3.org/2001/XMLSchema#"
 #: every synthetic place has a (made-up) Wikidata link, as the shapes ask: the
 #: graph without faults conforms with no result at all
-OWL_SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+SKOS_EXACT_MATCH = ox.NamedNode("http://www.w3.org/2004/02/skos/core#exactMatch")
 WD = "http://www.wikidata.org/entity/"
 
 PREFIXES = {
     "ck": project.ID_NS, "cksyn": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD, "owl": "http://www.w3.org/2002/07/owl#",
-    "wd": WD,
+    "wd": WD, "rdf": RDF, "skos": "http://www.w3.org/2004/02/skos/core#",
 }
 
 
@@ -56,25 +63,50 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 class _Writer:
-    """Collects triples per theme file."""
+    """Collects triples per theme file; every triple but typing and labels is
+    backed by a ``ckg:Support`` (status stated, quoted from the synthetic source)
+    that names it, one support per node and file, written by :meth:`supports`."""
 
     def __init__(self) -> None:
         self.files: dict[str, list[ox.Triple]] = {}
         self.file = ""
+        #: per file, per subject: the triples to back, in order
+        self.backed: dict[str, dict[str, list[ox.Triple]]] = {}
+        #: the quote of each node (the phrase its support cites)
+        self.quotes: dict[str, str] = {}
 
     def add(self, s: str, p: str | ox.NamedNode, o) -> None:
         pred = p if isinstance(p, ox.NamedNode) else _n(p)
         obj = o if isinstance(o, (ox.Literal, ox.NamedNode, ox.BlankNode)) else _n(o)
-        self.files.setdefault(self.file, []).append(ox.Triple(_n(s), pred, obj))
+        triple = ox.Triple(_n(s), pred, obj)
+        self.files.setdefault(self.file, []).append(triple)
+        if pred not in UNSUPPORTED:
+            self.backed.setdefault(self.file, {}).setdefault(s, []).append(triple)
 
     def node(self, iri: str, cls: str, en: str, fr: str, quote: str) -> None:
         self.add(iri, RDF_TYPE, cls)
         self.add(iri, RDFS_LABEL, ox.Literal(en, language="en"))
         self.add(iri, RDFS_LABEL, ox.Literal(fr, language="fr"))
-        derivation = ox.BlankNode()
-        self.files[self.file].append(ox.Triple(_n(iri), _n(PROV + "qualifiedDerivation"), derivation))
-        self.files[self.file].append(ox.Triple(derivation, _n(PROV + "entity"), _n(CK + "source")))
-        self.files[self.file].append(ox.Triple(derivation, _n(CKG + "quote"), ox.Literal(quote, language="fr")))
+        self.quotes[iri] = quote
+
+    def supports(self) -> None:
+        """Write, in each file, one support per subject naming the triples it backs."""
+        for file, subjects in self.backed.items():
+            out = self.files[file]
+            for s, triples in subjects.items():
+                support = _n(s.replace(CK, CK + "support/", 1))
+                out.append(ox.Triple(support, RDF_TYPE, _n(CKG + "Support")))
+                out.append(ox.Triple(support, _n(CKG + "supportStatus"), _n(CKV + "stated")))
+                out.append(ox.Triple(support, _n(PROV + "wasQuotedFrom"), _n(CK + "source")))
+                out.append(ox.Triple(support, _n(CKG + "quote"),
+                                     ox.Literal(self.quotes.get(s, "synthétique"), language="fr")))
+                for t in triples:
+                    statement = ox.BlankNode()
+                    out.append(ox.Triple(support, CKG_SUPPORTS, statement))
+                    out.append(ox.Triple(statement, RDF_SUBJECT, t.subject))
+                    out.append(ox.Triple(statement, RDF_PREDICATE, t.predicate))
+                    out.append(ox.Triple(statement, RDF_OBJECT, t.object))
+        self.backed = {}
 
 
 def _int(v: int) -> ox.Literal:
@@ -171,26 +203,28 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
     w.add(CK + "source", RDF_TYPE, CKG + "SourceDocument")
     w.add(CK + "source", RDFS_LABEL, ox.Literal("synthetic source", language="en"))
     w.add(CK + "source", RDFS_LABEL, ox.Literal("source synthétique", language="fr"))
-    w.add(CK + "source", "http://purl.org/dc/terms/title", ox.Literal("clusterkg synthetic benchmark data"))
+    # a source document's own description needs no support
+    w.files[w.file].append(ox.Triple(_n(CK + "source"), _n("http://purl.org/dc/terms/title"),
+                                     ox.Literal("clusterkg synthetic benchmark data")))
 
     w.file = "places"
     for k in range(n_countries):
         c = f"{CK}country-{k}"
         w.node(c, CKG + "Country", f"Country {k}", f"Pays {k}", f"pays {k}")
         w.add(c, CKG + "iso3166Alpha2", ox.Literal(_iso(k)))
-        w.add(c, OWL_SAME_AS, f"{WD}Q{2_000_000 + k}")
+        w.add(c, SKOS_EXACT_MATCH, f"{WD}Q{2_000_000 + k}")
         r = f"{CK}region-{k}"
         w.node(r, CKG + "Region", f"Region {k}", f"Région {k}", f"région {k}")
         w.add(r, CKG + "iso3166Subdivision", ox.Literal(f"{_iso(k)}-R{k % 10}"))
         w.add(r, CKG + "country", c)
         w.add(r, CKG + "locatedIn", c)
-        w.add(r, OWL_SAME_AS, f"{WD}Q{3_000_000 + k}")
+        w.add(r, SKOS_EXACT_MATCH, f"{WD}Q{3_000_000 + k}")
     for j in range(n_cities):
         city, k = f"{CK}city-{j}", j % n_countries
         w.node(city, CKG + "City", f"City {j}", f"Ville {j}", f"ville {j}")
         w.add(city, CKG + "country", f"{CK}country-{k}")
         w.add(city, CKG + "locatedIn", f"{CK}region-{k}")
-        w.add(city, OWL_SAME_AS, f"{WD}Q{1_000_000 + j}")
+        w.add(city, SKOS_EXACT_MATCH, f"{WD}Q{1_000_000 + j}")
 
     w.file = "agreements"
     for j in range(0, n_cities - 1, 10):
@@ -275,6 +309,7 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
         w.node(auth, CKG + "PublicAuthority", f"Authority {k}", f"Collectivité {k}", f"collectivité {k}")
         w.add(auth, CKG + "region", f"{CK}region-{k}")
 
+    w.supports()
     directory.mkdir(parents=True, exist_ok=True)
     for stale in ("faults.ttl", "expected.json"):
         (directory / stale).unlink(missing_ok=True)

@@ -36,9 +36,9 @@ def _results(v) -> set[tuple]:
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
-    """5,000 triples and a copy of every invalid fixture (3 faults per cluster)."""
+    """5,000 triples (12 clusters) and a copy of every invalid fixture (11 faults per cluster)."""
     folder = tmp_path_factory.mktemp("faulty")
-    result = synthetic.generate(folder, 5_000, faults=3)
+    result = synthetic.generate(folder, 5_000, faults=11)
     return folder, result
 
 
@@ -46,7 +46,7 @@ def test_faults_of_every_fixture_with_their_expected_results(faulty):
     folder, result = faulty
     fixtures = synthetic.fixture_faults()
     assert len(fixtures) > 100
-    assert round(3 * result.clusters) >= len(fixtures)
+    assert round(11 * result.clusters) >= len(fixtures)
     assert [p.name for p in result.files][-1] == "sources.ttl" and folder / "faults.ttl" in result.files
     assert synthetic.expected_results(folder) == result.expected
     # every fixture's namespace appears among the expected focus nodes

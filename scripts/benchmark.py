@@ -30,6 +30,7 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap step (median)")
     parser.add_argument("--faults", type=float, default=0.02, help="injected faults per cluster")
     parser.add_argument("--no-main-job", action="store_true", help="skip `clusterkg report` in a child process")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="CSV rows of the import timed (0: skip)")
     parser.add_argument("--cache", type=Path, default=project.ROOT / "build" / "bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
@@ -49,7 +50,7 @@ if __name__ == "__main__":
             print(path)
         sys.exit(0)
     plan = bench.Plan(sizes, args.cache, engines=args.engines.split(","), repeat=args.repeat, faults=args.faults,
-                      main_job=not args.no_main_job)
+                      main_job=not args.no_main_job, import_rows=args.import_rows)
     measures = bench.run(plan, progress=lambda message: print(f"... {message}", file=sys.stderr, flush=True))
     info = bench.machine()
     text = bench.to_markdown(measures, info)

@@ -52,9 +52,18 @@ SKOS_EXACT_MATCH = ox.NamedNode("http://www.w3.org/2004/02/skos/core#exactMatch"
 WD = "http://www.wikidata.org/entity/"
 
 PREFIXES = {
-    "ck": project.ID_NS, "cksyn": CK, "ckg": CKG, "ckv": CKV, "org": ORG, "prov": PROV,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "xsd": XSD, "owl": "http://www.w3.org/2002/07/owl#",
-    "wd": WD, "rdf": RDF, "skos": "http://www.w3.org/2004/02/skos/core#",
+    "ck": project.ID_NS,
+    "cksyn": CK,
+    "ckg": CKG,
+    "ckv": CKV,
+    "org": ORG,
+    "prov": PROV,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": XSD,
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "wd": WD,
+    "rdf": RDF,
+    "skos": "http://www.w3.org/2004/02/skos/core#",
 }
 
 
@@ -98,8 +107,9 @@ class _Writer:
                 out.append(ox.Triple(support, RDF_TYPE, _n(CKG + "Support")))
                 out.append(ox.Triple(support, _n(CKG + "supportStatus"), _n(CKV + "stated")))
                 out.append(ox.Triple(support, _n(PROV + "wasQuotedFrom"), _n(CK + "source")))
-                out.append(ox.Triple(support, _n(CKG + "quote"),
-                                     ox.Literal(self.quotes.get(s, "synthétique"), language="fr")))
+                out.append(
+                    ox.Triple(support, _n(CKG + "quote"), ox.Literal(self.quotes.get(s, "synthétique"), language="fr"))
+                )
                 for t in triples:
                     statement = ox.BlankNode()
                     out.append(ox.Triple(support, CKG_SUPPORTS, statement))
@@ -151,11 +161,14 @@ def _expected_path(text: str, ns: dict[str, str]) -> str:
     """A header path (``p``, ``p/q``, ``^p``, ``p|^q``) as engines write it."""
     if re.fullmatch(r"[\w-]*:[\w-]+", text):
         return _expand(text, ns)
+
     def step(s: str) -> str:
         return f"^<{_expand(s[1:], ns)}>" if s.startswith("^") else f"<{_expand(s, ns)}>"
+
     def sequence(s: str) -> str:
         steps = [step(x) for x in s.split("/")]
         return steps[0] if len(steps) == 1 else "/".join(steps)
+
     alternatives = [sequence(x) for x in text.split("|")]
     return alternatives[0] if len(alternatives) == 1 else "|".join(alternatives)
 
@@ -171,8 +184,15 @@ def fault_copy(fixture: Path, k: int) -> tuple[str, list[tuple]]:
     expected = []
     for line in _EXPECT.findall(text):
         focus, path, component, severity, shape = (part.strip() for part in line.split(" | "))
-        expected.append((_expand(focus, ns), None if path == "-" else _expected_path(path, ns),
-                         _expand(component, ns), _expand(severity, ns), _expand(shape, ns)))
+        expected.append(
+            (
+                _expand(focus, ns),
+                None if path == "-" else _expected_path(path, ns),
+                _expand(component, ns),
+                _expand(severity, ns),
+                _expand(shape, ns),
+            )
+        )
     return text, expected
 
 
@@ -184,7 +204,9 @@ def expected_results(directory: Path) -> list[tuple]:
     return [tuple(r) for r in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, faults: float = 0.0) -> Generated:
+def generate(  # noqa: C901 -- one recipe, read top to bottom like data/
+    directory: Path, target_triples: int = 100_000, seed: int = 113, faults: float = 0.0
+) -> Generated:
     """Write a synthetic graph of about ``target_triples`` triples into
     ``directory`` as Turtle files split by theme, like ``data/``; with ``faults``
     (a rate per cluster), copies of the invalid fixtures in ``faults.ttl`` and
@@ -204,8 +226,11 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
     w.add(CK + "source", RDFS_LABEL, ox.Literal("synthetic source", language="en"))
     w.add(CK + "source", RDFS_LABEL, ox.Literal("source synthétique", language="fr"))
     # a source document's own description needs no support
-    w.files[w.file].append(ox.Triple(_n(CK + "source"), _n("http://purl.org/dc/terms/title"),
-                                     ox.Literal("clusterkg synthetic benchmark data")))
+    w.files[w.file].append(
+        ox.Triple(
+            _n(CK + "source"), _n("http://purl.org/dc/terms/title"), ox.Literal("clusterkg synthetic benchmark data")
+        )
+    )
 
     w.file = "places"
     for k in range(n_countries):
@@ -248,7 +273,7 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
         w.add(p, CKG + "partnerCountry", f"{CK}country-{rng.randrange(n_countries)}")
 
     for i in range(clusters):
-        cl, city = f"{CK}cluster-{i}", rng.randrange(n_cities)
+        cl, city = f"{CK}cluster-{i}", rng.randrange(n_cities)  # type: ignore[assignment]
         w.file = "clusters"
         kind = "CompetitivenessCluster" if i % 3 else "DigitalClusterAssociation"
         w.node(cl, CKG + kind, f"Cluster {i}", f"Pôle {i}", f"pôle {i}")
@@ -258,7 +283,7 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
         w.add(cl, CKG + "foundingDate", ox.Literal(str(1990 + i % 30), datatype=_n(XSD + "gYear")))
         w.add(cl, ORG + "memberOf", f"{CK}network-{rng.randrange(n_networks)}")
         w.add(cl, CKG + "participatesIn", f"{CK}project-{rng.randrange(n_projects)}")
-        for a in range(2):
+        for a in range(2):  # type: ignore[assignment]
             site = f"{CK}cluster-{i}-antenna-{a}"
             w.node(site, CKG + "Antenna", f"Antenna {a} of cluster {i}", f"Antenne {a} du pôle {i}", f"antenne {i}")
             w.add(site, CKG + "city", f"{CK}city-{rng.randrange(n_cities)}")
@@ -268,9 +293,14 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
         parts = [rng.randrange(1, 300) for _ in range(4)]
         total = sum(parts) + rng.randrange(0, 50)
         year = ox.Literal(str(2010 + i % 15), datatype=_n(XSD + "gYear"))
-        for name, category, v in [("members", None, total)] + list(zip(
+        for name, category, v in [("members", None, total)] + list(
+            zip(
                 ("sme", "large-group", "public-body-school-university", "capital-investor"),
-                ("sme", "large-group", "public-body-school-university", "capital-investor"), parts)):
+                ("sme", "large-group", "public-body-school-university", "capital-investor"),
+                parts,
+                strict=True,
+            )
+        ):
             o = f"{CK}obs-{i}-{name}"
             w.node(o, CKG + "CountObservation", f"members {name} of {i}", f"adhérents {name} de {i}", f"{v} adhérents")
             w.add(o, CKG + "observedEntity", cl)
@@ -289,15 +319,17 @@ def generate(directory: Path, target_triples: int = 100_000, seed: int = 113, fa
         w.add(budget, CKG + "qualifier", CKV + "approximate")
         w.add(budget, CKG + "referenceYear", year)
         own = rng.randrange(10, 90)
-        for name, source, share, payer in (("self", "self-financing", own, cl),
-                                           ("public", "public-subsidies", 100 - own, f"{CK}region-{city % n_countries}")):
+        for name, source, share, payer in (
+            ("self", "self-financing", own, cl),
+            ("public", "public-subsidies", 100 - own, f"{CK}authority-{city % n_countries}"),
+        ):
             o = f"{CK}obs-{i}-share-{name}"
             w.node(o, CKG + "FundingShare", f"{name} share of {i}", f"part {name} de {i}", f"{share} %")
             w.add(o, CKG + "observedEntity", cl)
             w.add(o, CKG + "measure", CKV + "budget-share")
             w.add(o, CKG + "shareOf", budget)
             w.add(o, CKG + "fundingSource", CKV + source)
-            w.add(o, CKG + "paidBy", cl if name == "self" else f"{CK}authority-{city % n_countries}")
+            w.add(o, CKG + "paidBy", payer)
             w.add(o, CKG + "value", _int(share))
             w.add(o, CKG + "unit", ox.Literal("%"))
             w.add(o, CKG + "qualifier", CKV + "exact")

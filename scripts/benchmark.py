@@ -34,8 +34,12 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=Path, default=project.ROOT / "build" / "bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
-    parser.add_argument("--explain", type=Path, metavar="DIR",
-                        help="write Oxigraph's plan of every canned query at the first size into DIR, and stop")
+    parser.add_argument(
+        "--explain",
+        type=Path,
+        metavar="DIR",
+        help="write Oxigraph's plan of every canned query at the first size into DIR, and stop",
+    )
     args = parser.parse_args()
     try:
         sizes = [size(s) for s in args.sizes.split(",") if s.strip()]
@@ -45,12 +49,20 @@ if __name__ == "__main__":
         folder = args.cache / f"synthetic-{sizes[0]}-plans"
         if not (folder / "clusters.ttl").exists():
             from clusterkg import synthetic
+
             synthetic.generate(folder, sizes[0])
         for path in bench.explain_queries(sorted(folder.glob("*.ttl")), args.explain):
             print(path)
         sys.exit(0)
-    plan = bench.Plan(sizes, args.cache, engines=args.engines.split(","), repeat=args.repeat, faults=args.faults,
-                      main_job=not args.no_main_job, import_rows=args.import_rows)
+    plan = bench.Plan(
+        sizes,
+        args.cache,
+        engines=args.engines.split(","),
+        repeat=args.repeat,
+        faults=args.faults,
+        main_job=not args.no_main_job,
+        import_rows=args.import_rows,
+    )
     measures = bench.run(plan, progress=lambda message: print(f"... {message}", file=sys.stderr, flush=True))
     info = bench.machine()
     text = bench.to_markdown(measures, info)

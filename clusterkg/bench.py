@@ -37,25 +37,31 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph as ox
 
 from . import project, query, synthetic, validate
 
 #: Targets of the main job at 10^6 triples (README, Performance).
-TARGETS = {"main job seconds": 15.0, "main job MiB": 2048, "query ms": 100.0,
-           "faster than topbraid": 10.0, "faster than pyshacl at 100k": 100.0}
+TARGETS = {
+    "main job seconds": 15.0,
+    "main job MiB": 2048,
+    "query ms": 100.0,
+    "faster than topbraid": 10.0,
+    "faster than pyshacl at 100k": 100.0,
+    "import of 10k rows seconds": 60.0,
+}
 
 
 @dataclass
 class Measure:
-    size: int                   # triples asked for
-    triples: int                # triples in the store (data + ontology)
+    size: int  # triples asked for
+    triples: int  # triples in the store (data + ontology)
     step: str
-    seconds: float | None       # median when repeated
+    seconds: float | None  # median when repeated
     runs: int = 1
     note: str = ""
     peak_mib: float | None = None
@@ -71,6 +77,9 @@ class Plan:
     faults: float = 0.02
     main_job: bool = True
     queries: bool = True
+    #: rows of the synthetic CSV import timed once (``clusterkg import``, validation
+    #: included, nothing written); 0 skips it
+    import_rows: int = 10_000
 
 
 def machine() -> dict:
@@ -83,9 +92,14 @@ def machine() -> dict:
     except OSError:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cores": os.cpu_count(), "memory_gib": mem, "load_average": load,
-            "python": platform.python_version(), "pyoxigraph": getattr(ox, "__version__", "?"),
-            "platform": platform.platform()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": mem,
+        "load_average": load,
+        "python": platform.python_version(),
+        "pyoxigraph": getattr(ox, "__version__", "?"),
+        "platform": platform.platform(),
+    }
 
 
 def _median(fn: Callable[[], object], runs: int) -> tuple[float, object]:
@@ -116,9 +130,11 @@ def parameters_for(store: ox.Store, cq: query.CannedQuery) -> dict[str, str]:
 def _first_instance(store: ox.Store, cls: str | None) -> str | None:
     if not cls:
         return None
-    text = ("SELECT ?x WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class . ?x a ?c . "
-            "FILTER(isIRI(?x)) } ORDER BY STR(?x) LIMIT 1")
-    rows = list(store.query(query.with_values(text, {"class": ox.NamedNode(cls)}), use_default_graph_as_union=True))
+    text = (
+        "SELECT ?x WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class . ?x a ?c . "
+        "FILTER(isIRI(?x)) } ORDER BY STR(?x) LIMIT 1"
+    )
+    rows = list(store.query(query.with_values(text, {"class": ox.NamedNode(cls)}), use_default_graph_as_union=True))  # type: ignore[arg-type]
     return rows[0]["x"].value if rows else None
 
 
@@ -129,8 +145,8 @@ def time_queries(store: ox.Store, size: int, runs: int, progress: Callable[[str]
         progress(f"query {name} on {size:,}")
         params = parameters_for(store, cq)
         try:
-            seconds, result = _median(lambda: query.run(name, params, store=store), runs)
-            out.append(Measure(size, triples, f"query {name}", seconds, runs, f"{len(result.rows)} rows"))
+            seconds, result = _median(lambda n=name, p=params: query.run(n, p, store=store), runs)  # type: ignore[misc]
+            out.append(Measure(size, triples, f"query {name}", seconds, runs, f"{len(result.rows)} rows"))  # type: ignore[attr-defined]
         except query.QueryError as e:
             out.append(Measure(size, triples, f"query {name}", None, 0, f"refused: {e}"))
     return out
@@ -141,9 +157,12 @@ def main_job(directory: Path) -> tuple[float, float, int]:
     with tempfile.TemporaryDirectory(prefix="clusterkg-bench-") as out:
         cmd = [sys.executable, "-m", "clusterkg.cli", "report", "--data", str(directory), "--out", out]
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                                    [str(project.ROOT), os.environ.get("PYTHONPATH", "")])})
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join([str(project.ROOT), os.environ.get("PYTHONPATH", "")])},
+        )
         # the child's own high-water mark (VmHWM), read until it ends: wait4's
         # ru_maxrss would include this (large) process's, inherited at fork
         peak = 0
@@ -180,7 +199,7 @@ class _Reported(list):
         super().append(m)
         self.progress("measured " + json.dumps(asdict(m)))
 
-    def __iadd__(self, more):
+    def __iadd__(self, more):  # type: ignore[misc]
         for m in more:
             self.append(m)
         return self
@@ -199,8 +218,8 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             out += _on_disk(size, files, plan, progress)
             continue
         progress(f"loading {size:,}")
-        seconds, loaded = _median(lambda: validate.load(files), 1)
-        triples = len(loaded.store)
+        seconds, loaded = _median(lambda f=files: validate.load(f), 1)  # type: ignore[misc]
+        triples = len(loaded.store)  # type: ignore[attr-defined]
         out.append(Measure(size, triples, "load", seconds, 1, f"{len(files)} files", _peak_mib()))
         for engine in plan.engines:
             limit = plan.up_to.get(engine)
@@ -210,27 +229,49 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             progress(f"validate {engine} on {size:,}")
             runs = plan.repeat if engine == "fast" and size <= 100_000 else 1
             try:
-                seconds, v = _median(lambda e=engine: validate.validate_loaded(loaded, engine=e), runs)
-            except Exception as e:  # an engine that cannot run here (no Java...) is reported, not fatal
+                seconds, v = _median(lambda e=engine, d=loaded: validate.validate_loaded(d, engine=e), runs)  # type: ignore[misc]
+            except Exception as e:  # noqa: BLE001 -- an engine that cannot run here (no Java...) is reported, not fatal
                 out.append(Measure(size, triples, f"validate {engine}", None, 0, f"failed: {e}"))
                 continue
-            got = {(r.focus, r.path, r.component, r.severity, r.source_shape) for r in v.report.results}
+            got = {(r.focus, r.path, r.component, r.severity, r.source_shape) for r in v.report.results}  # type: ignore[attr-defined]
             exact = "exact" if got == expected else f"{len(got - expected)} extra, {len(expected - got)} missing"
-            out.append(Measure(size, triples, f"validate {engine}", seconds, runs,
-                               f"{len(got)} results, {exact} (of {len(expected)} expected)", _peak_mib()))
+            out.append(
+                Measure(
+                    size,
+                    triples,
+                    f"validate {engine}",
+                    seconds,
+                    runs,
+                    f"{len(got)} results, {exact} (of {len(expected)} expected)",
+                    _peak_mib(),
+                )
+            )
         if plan.queries:
-            out += time_queries(loaded.store, size, plan.repeat, progress)
+            out += time_queries(loaded.store, size, plan.repeat, progress)  # type: ignore[attr-defined]
         loaded = None  # the store is freed before the main job
         if plan.main_job:
             progress(f"main job on {size:,}")
             seconds, mib, code = main_job(folder)
             out.append(Measure(size, triples, "main job", seconds, 1, f"clusterkg report, exit code {code}", mib))
+    if plan.import_rows:
+        out.append(time_import(plan.import_rows, progress))
     return out
+
+
+def time_import(rows: int, progress: Callable[[str], None] = lambda _: None) -> Measure:
+    """``clusterkg import`` of ``rows`` synthetic CSV rows, validated, as a dry run."""
+    from . import importer
+
+    progress(f"import of {rows:,} rows")
+    phases = importer.benchmark(rows, validate=True)
+    note = ", ".join(f"{k} {phases[k]:.2f} s" for k in ("read", "map", "parse", "validate") if k in phases)
+    return Measure(rows, phases["triples"], f"import {rows:,} rows", phases["total"], 1, note, _peak_mib())
 
 
 def _on_disk(size: int, files: list[Path], plan: Plan, progress) -> list[Measure]:
     """10M and beyond: the on-disk store (RocksDB), queries only."""
     from . import graph
+
     out = []
     with tempfile.TemporaryDirectory(prefix="clusterkg-bench-store-") as tmp:
         progress(f"loading {size:,} into the on-disk store")
@@ -249,30 +290,43 @@ def _on_disk(size: int, files: list[Path], plan: Plan, progress) -> list[Measure
 
 
 def to_json(measures: list[Measure], info: dict | None = None) -> str:
-    return json.dumps({"machine": info or machine(), "targets": TARGETS,
-                       "measures": [asdict(m) for m in measures]}, indent=2)
+    return json.dumps(
+        {"machine": info or machine(), "targets": TARGETS, "measures": [asdict(m) for m in measures]}, indent=2
+    )
 
 
 def to_markdown(measures: list[Measure], info: dict | None = None) -> str:
     """One table per size, then the targets at the largest size measured."""
     info = info or machine()
-    lines = [f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, load average "
-             f"{', '.join(f'{x:.1f}' for x in info['load_average'] or ())} at the end "
-             f"(a shared machine: figures above 1 per core are inflated); Python {info['python']}, "
-             f"pyoxigraph {info['pyoxigraph']}.", ""]
-    for size in dict.fromkeys(m.size for m in measures):
-        rows = [m for m in measures if m.size == size]
-        lines += [f"### {size:,} triples asked ({rows[0].triples:,} in the store)", "",
-                  "| step | seconds | runs | peak MiB | note |", "|---|---:|---:|---:|---|"]
+    lines = [
+        f"Machine: {info['cores']} cores, {info['memory_gib']} GiB, load average "
+        f"{', '.join(f'{x:.1f}' for x in info['load_average'] or ())} at the end "
+        f"(a shared machine: figures above 1 per core are inflated); Python {info['python']}, "
+        f"pyoxigraph {info['pyoxigraph']}.",
+        "",
+    ]
+    for size, is_import in dict.fromkeys((m.size, m.step.startswith("import")) for m in measures):
+        rows = [m for m in measures if m.size == size and m.step.startswith("import") == is_import]
+        heading = (
+            f"### import of {size:,} CSV rows ({rows[0].triples:,} triples)"
+            if rows[0].step.startswith("import")
+            else f"### {size:,} triples asked ({rows[0].triples:,} in the store)"
+        )
+        lines += [heading, "", "| step | seconds | runs | peak MiB | note |", "|---|---:|---:|---:|---|"]
         for m in rows:
-            secs = "-" if m.seconds is None else (f"{m.seconds * 1000:.1f} ms" if m.step.startswith("query")
-                                                  else f"{m.seconds:.2f}")
+            secs = (
+                "-"
+                if m.seconds is None
+                else (f"{m.seconds * 1000:.1f} ms" if m.step.startswith("query") else f"{m.seconds:.2f}")
+            )
             peak = "" if m.peak_mib is None else f"{m.peak_mib:,.0f}"
             lines.append(f"| {m.step} | {secs} | {m.runs} | {peak} | {m.note} |")
         queries = [m.seconds for m in rows if m.step.startswith("query") and m.seconds is not None]
         if queries:
-            lines.append(f"| *slowest query* | {max(queries) * 1000:.1f} ms | | | "
-                         f"{sum(q > 0.1 for q in queries)} of {len(queries)} over 100 ms |")
+            lines.append(
+                f"| *slowest query* | {max(queries) * 1000:.1f} ms | | | "
+                f"{sum(q > 0.1 for q in queries)} of {len(queries)} over 100 ms |"
+            )
         lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -286,6 +340,7 @@ def explain_queries(files: list[Path], out: Path, progress: Callable[[str], None
     import shutil
 
     from . import graph
+
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     out.mkdir(parents=True, exist_ok=True)
     plans = []
@@ -301,9 +356,26 @@ def explain_queries(files: list[Path], out: Path, progress: Callable[[str], None
             progress(f"explain {name}")
             (Path(tmp) / "q.rq").write_text(text, encoding="utf-8")
             plan = out / f"{name}.txt"
-            subprocess.run([binary, "query", "--location", str(Path(tmp) / "store"), "--query-file",
-                            str(Path(tmp) / "q.rq"), "--union-default-graph", "--results-format", "tsv",
-                            "--results-file", str(Path(tmp) / "results.tsv"), "--explain-file", str(plan),
-                            "--stats"], check=True, capture_output=True, timeout=600)
+            subprocess.run(
+                [
+                    binary,
+                    "query",
+                    "--location",
+                    str(Path(tmp) / "store"),
+                    "--query-file",
+                    str(Path(tmp) / "q.rq"),
+                    "--union-default-graph",
+                    "--results-format",
+                    "tsv",
+                    "--results-file",
+                    str(Path(tmp) / "results.tsv"),
+                    "--explain-file",
+                    str(plan),
+                    "--stats",
+                ],
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
             plans.append(plan)
     return plans

@@ -46,8 +46,8 @@ import json
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import pyoxigraph as ox
 import rdflib
@@ -65,19 +65,92 @@ class UnsupportedShapes(ValueError):
 
 
 #: SHACL (and SHACL-AF) predicates of a shape that this engine implements or may ignore.
-_KNOWN = {SH[n] for n in (
-    "targetNode targetClass targetSubjectsOf targetObjectsOf target path property node "
-    "class datatype nodeKind minCount maxCount minExclusive minInclusive maxExclusive maxInclusive "
-    "minLength maxLength pattern flags languageIn uniqueLang equals disjoint lessThan lessThanOrEquals "
-    "not and or xone qualifiedValueShape qualifiedMinCount qualifiedMaxCount qualifiedValueShapesDisjoint "
-    "closed ignoredProperties hasValue in sparql severity message deactivated name description order "
-    "group defaultValue declare prefixes").split()}
-_UNSUPPORTED = {SH[n] for n in ("rule", "validator", "nodeValidator", "propertyValidator", "expression",
-                                "parameter", "condition", "filterShape")}
+_KNOWN = {
+    SH[n]
+    for n in [
+        "targetNode",
+        "targetClass",
+        "targetSubjectsOf",
+        "targetObjectsOf",
+        "target",
+        "path",
+        "property",
+        "node",
+        "class",
+        "datatype",
+        "nodeKind",
+        "minCount",
+        "maxCount",
+        "minExclusive",
+        "minInclusive",
+        "maxExclusive",
+        "maxInclusive",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "flags",
+        "languageIn",
+        "uniqueLang",
+        "equals",
+        "disjoint",
+        "lessThan",
+        "lessThanOrEquals",
+        "not",
+        "and",
+        "or",
+        "xone",
+        "qualifiedValueShape",
+        "qualifiedMinCount",
+        "qualifiedMaxCount",
+        "qualifiedValueShapesDisjoint",
+        "closed",
+        "ignoredProperties",
+        "hasValue",
+        "in",
+        "sparql",
+        "severity",
+        "message",
+        "deactivated",
+        "name",
+        "description",
+        "order",
+        "group",
+        "defaultValue",
+        "declare",
+        "prefixes",
+    ]
+}
+_UNSUPPORTED = {
+    SH[n]
+    for n in (
+        "rule",
+        "validator",
+        "nodeValidator",
+        "propertyValidator",
+        "expression",
+        "parameter",
+        "condition",
+        "filterShape",
+    )
+}
 
 #: datatypes whose lexical forms Oxigraph can check by a cast (ill-formed literals fail sh:datatype)
-_CASTABLE = {str(XSD[n]) for n in ("integer", "decimal", "double", "float", "boolean", "dateTime", "date",
-                                   "time", "duration", "yearMonthDuration", "dayTimeDuration")}
+_CASTABLE = {
+    str(XSD[n])
+    for n in (
+        "integer",
+        "decimal",
+        "double",
+        "float",
+        "boolean",
+        "dateTime",
+        "date",
+        "time",
+        "duration",
+        "yearMonthDuration",
+        "dayTimeDuration",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -85,8 +158,8 @@ class RawResult:
     """One validation result, as pyoxigraph terms (blank nodes of the data kept)."""
 
     focus: object
-    path: str | None          # Result.path form: an IRI, or a SPARQL path in rdflib's n3
-    path_node: object         # the shapes graph's path node (for the report graph), or an ox.NamedNode
+    path: str | None  # Result.path form: an IRI, or a SPARQL path in rdflib's n3
+    path_node: object  # the shapes graph's path node (for the report graph), or an ox.NamedNode
     component: str
     severity: str
     shape: rdflib.term.Node
@@ -109,7 +182,7 @@ class _Ctx:
 @dataclass
 class _Compiler:
     shapes: rdflib.Graph
-    run: Callable[[str], list]              # a SELECT query -> list of solutions
+    run: Callable[[str], list]  # a SELECT query -> list of solutions
     subclasses: dict[str, set[str]]
     progress: Callable[[str], None] = lambda _: None
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))  # ?_v0: the focus nodes
@@ -152,9 +225,13 @@ class _Compiler:
             return f"<{node}>"
         if (node, RDF.first, None) in self.shapes:
             return "(" + "/".join(self.path(p) for p in self.items(node)) + ")"
-        for predicate, fmt in ((SH.alternativePath, None), (SH.inversePath, "^({})"),
-                               (SH.zeroOrMorePath, "({})*"), (SH.oneOrMorePath, "({})+"),
-                               (SH.zeroOrOnePath, "({})?")):
+        for predicate, fmt in (
+            (SH.alternativePath, None),
+            (SH.inversePath, "^({})"),
+            (SH.zeroOrMorePath, "({})*"),
+            (SH.oneOrMorePath, "({})+"),
+            (SH.zeroOrOnePath, "({})?"),
+        ):
             inner = self.value(node, predicate)
             if inner is not None:
                 if fmt is None:
@@ -175,8 +252,9 @@ class _Compiler:
     def check(self, shape, seen=None) -> None:
         for p in set(self.shapes.predicates(shape, None)):
             if p in _UNSUPPORTED:
-                raise UnsupportedShapes(f"{_n3(p)} (on shape {shape}) is not implemented by the fast engine; "
-                                        "use --engine pyshacl")
+                raise UnsupportedShapes(
+                    f"{_n3(p)} (on shape {shape}) is not implemented by the fast engine; use --engine pyshacl"
+                )
 
     def severity(self, shape) -> str:
         return str(self.value(shape, SH.severity) or SH.Violation)
@@ -236,7 +314,7 @@ class _Compiler:
                 break
             if m.group(2) is not None or m.group(1).upper().startswith("PREFIX"):
                 prefixes[m.group(2) or ""] = m.group(3)
-            body = body[m.end():]
+            body = body[m.end() :]
         for prefix, ns in prefixes.items():
             if self._prefixes.get(prefix, ns) != ns:
                 raise UnsupportedShapes(f"prefix {prefix}: bound to two namespaces in SHACL-SPARQL queries")
@@ -260,7 +338,7 @@ class _Compiler:
 
     # --- conformance as an expression -------------------------------------------------
 
-    def conforms_expr(self, shape, x: str, depth: int = 0) -> str | None:
+    def conforms_expr(self, shape, x: str, depth: int = 0) -> str | None:  # noqa: C901 -- one case per SHACL component
         """A SPARQL expression true when the node ``x`` conforms to ``shape``, or None
         when the shape needs counting or SPARQL queries (then evaluated as sets)."""
         if depth > 8:
@@ -307,8 +385,17 @@ class _Compiler:
             elif predicate == SH.hasValue:
                 for v in self.values(shape, SH.hasValue):
                     parts.append(f"EXISTS {{ {x} {p} {self.term(v)} }}")
-            elif predicate in (SH.property, SH.qualifiedValueShape, SH.uniqueLang, SH.equals, SH.disjoint,
-                               SH.lessThan, SH.lessThanOrEquals, SH.sparql, SH.closed):
+            elif predicate in (
+                SH.property,
+                SH.qualifiedValueShape,
+                SH.uniqueLang,
+                SH.equals,
+                SH.disjoint,
+                SH.lessThan,
+                SH.lessThanOrEquals,
+                SH.sparql,
+                SH.closed,
+            ):
                 return None
         return " && ".join(f"({e})" for e in parts) if parts else "true"
 
@@ -316,20 +403,30 @@ class _Compiler:
         """Expressions for the components that test the value node alone; None if the
         shape has a component that is not of that kind (other than those of property shapes)."""
         out = []
-        for component, expr in self.value_tests(shape, x, depth):
+        for _component, expr in self.value_tests(shape, x, depth):
             if expr is None:
                 return None
             out.append(expr)
         if self.value(shape, SH.path) is None:
-            for p in (SH.minCount, SH.maxCount, SH.qualifiedValueShape, SH.uniqueLang, SH.equals, SH.disjoint,
-                      SH.lessThan, SH.lessThanOrEquals, SH.sparql, SH.closed):
+            for p in (
+                SH.minCount,
+                SH.maxCount,
+                SH.qualifiedValueShape,
+                SH.uniqueLang,
+                SH.equals,
+                SH.disjoint,
+                SH.lessThan,
+                SH.lessThanOrEquals,
+                SH.sparql,
+                SH.closed,
+            ):
                 if self.value(shape, p) is not None:
                     return None
             for v in self.values(shape, SH.hasValue):
                 out.append(f"sameTerm({x}, {self.term(v)})")
         return out
 
-    def value_tests(self, shape, x: str, depth: int) -> list[tuple[str, str | None]]:
+    def value_tests(self, shape, x: str, depth: int) -> list[tuple[str, str | None]]:  # noqa: C901 -- one case per SHACL component
         """(component, expression true when ``x`` passes) for each value-node component."""
         out: list[tuple[str, str | None]] = []
         v = lambda p: self.values(shape, p)  # noqa: E731
@@ -342,19 +439,23 @@ class _Compiler:
                 test += f" && IF(<{d}>({x}) = <{d}>({x}), true, true)"
             out.append(("Datatype", test))
         for k in v(SH.nodeKind):
-            kinds = {"IRI": "isIRI({x})", "BlankNode": "isBlank({x})", "Literal": "isLiteral({x})",
-                     "BlankNodeOrIRI": "(isBlank({x}) || isIRI({x}))",
-                     "BlankNodeOrLiteral": "(isBlank({x}) || isLiteral({x}))",
-                     "IRIOrLiteral": "(isIRI({x}) || isLiteral({x}))"}
-            out.append(("NodeKind", kinds[str(k)[len(SHACL):]].format(x=x)))
-        for p, op in ((SH.minExclusive, ">"), (SH.minInclusive, ">="), (SH.maxExclusive, "<"),
-                      (SH.maxInclusive, "<=")):
+            kinds = {
+                "IRI": "isIRI({x})",
+                "BlankNode": "isBlank({x})",
+                "Literal": "isLiteral({x})",
+                "BlankNodeOrIRI": "(isBlank({x}) || isIRI({x}))",
+                "BlankNodeOrLiteral": "(isBlank({x}) || isLiteral({x}))",
+                "IRIOrLiteral": "(isIRI({x}) || isLiteral({x}))",
+            }
+            out.append(("NodeKind", kinds[str(k)[len(SHACL) :]].format(x=x)))
+        for p, op in ((SH.minExclusive, ">"), (SH.minInclusive, ">="), (SH.maxExclusive, "<"), (SH.maxInclusive, "<=")):
             for bound in v(p):
-                out.append((str(p)[len(SHACL):].replace("m", "M", 1), f"{x} {op} {self.term(bound)}"))
+                out.append((str(p)[len(SHACL) :].replace("m", "M", 1), f"{x} {op} {self.term(bound)}"))
         for p, op in ((SH.minLength, ">="), (SH.maxLength, "<=")):
             for n in v(p):
-                out.append((str(p)[len(SHACL):].replace("m", "M", 1),
-                            f"!isBlank({x}) && STRLEN(STR({x})) {op} {int(n)}"))
+                out.append(
+                    (str(p)[len(SHACL) :].replace("m", "M", 1), f"!isBlank({x}) && STRLEN(STR({x})) {op} {int(n)}")
+                )
         flags = self.value(shape, SH.flags)
         for pat in v(SH.pattern):
             args = f", {_string(str(flags))}" if flags is not None else ""
@@ -372,7 +473,7 @@ class _Compiler:
             out.append(("Not", None if e is None else f"!COALESCE({e}, false)"))
         for p, name in ((SH["and"], "And"), (SH["or"], "Or"), (SH.xone, "Xone")):
             for lst in v(p):
-                members = [self.conforms_expr(s, x, depth + 1) for s in self.items(lst)]
+                members = [self.conforms_expr(s, x, depth + 1) for s in self.items(lst)]  # type: ignore[assignment]
                 if any(m is None for m in members):
                     out.append((name, None))
                 elif name == "Xone":
@@ -380,14 +481,17 @@ class _Compiler:
                     out.append((name, f"({total}) = 1"))
                 else:
                     op = " && " if name == "And" else " || "
-                    out.append((name, op.join(f"COALESCE({m}, false)" for m in members)
-                                or ("true" if name == "And" else "false")))
+                    out.append(
+                        (
+                            name,
+                            op.join(f"COALESCE({m}, false)" for m in members) or ("true" if name == "And" else "false"),
+                        )
+                    )
         return out
 
     # --- validating a shape over a set of focus nodes -------------------------------
 
-    def validate(self, shape, ctx: _Ctx, report: bool, batched: bool = False,
-                 counted: bool = False) -> list[RawResult]:
+    def validate(self, shape, ctx: _Ctx, report: bool, batched: bool = False, counted: bool = False) -> list[RawResult]:  # noqa: C901 -- one case per SHACL component
         """The results of ``shape`` for the nodes of ``ctx`` (keys: the chain's values).
         ``report`` is False for nested shapes, whose results are only counted.
         ``batched``: the value tests of this property shape were already run by its
@@ -407,11 +511,21 @@ class _Compiler:
 
         def add(rows, component: str, value: Callable | None = None, path=None, pnode=None):
             for row in rows:
-                out.append(RawResult(key_of(row), path if path is not None else path_key,
-                                     pnode if pnode is not None else path_node, SHACL + component + "ConstraintComponent",
-                                     severity, shape, value(row) if value else None, messages))
+                out.append(
+                    RawResult(
+                        key_of(row),
+                        path if path is not None else path_key,
+                        pnode if pnode is not None else path_node,
+                        SHACL + component + "ConstraintComponent",
+                        severity,
+                        shape,
+                        value(row) if value else None,
+                        messages,
+                    )
+                )
 
-        value_of = (lambda row: row[y[1:]])
+        def value_of(row):
+            return row[y[1:]]
 
         # components on each value node, as expressions where they can be
         tests = self.value_tests(shape, y, 0)
@@ -421,15 +535,27 @@ class _Compiler:
             rows = self.select(
                 f"DISTINCT {chain} {y if is_property else ''} {k}",
                 f"{ctx.pattern} {vpat} VALUES {k} {{ {' '.join(str(i) for i in range(len(exprs)))} }} "
-                f"FILTER({' || '.join(f'({k} = {i} && !COALESCE({e}, false))' for i, (_, e) in enumerate(exprs))})")
+                f"FILTER({' || '.join(f'({k} = {i} && !COALESCE({e}, false))' for i, (_, e) in enumerate(exprs))})",
+            )
             for row in rows:
                 component = exprs[int(row[k[1:]].value)][0]
-                out.append(RawResult(key_of(row), path_key, path_node, SHACL + component + "ConstraintComponent",
-                                     severity, shape, row[y[1:]], messages))
+                out.append(
+                    RawResult(
+                        key_of(row),
+                        path_key,
+                        path_node,
+                        SHACL + component + "ConstraintComponent",
+                        severity,
+                        shape,
+                        row[y[1:]],
+                        messages,
+                    )
+                )
         for component, e in tests:
             if e is None:
-                out.extend(self.set_based(shape, component, ctx, vpat, y, is_property, severity, messages,
-                                          path_key, path_node))
+                out.extend(
+                    self.set_based(shape, component, ctx, vpat, y, is_property, severity, messages, path_key, path_node)
+                )
 
         # cardinalities and qualified value shapes: one GROUP BY
         if is_property:
@@ -442,52 +568,99 @@ class _Compiler:
         # hasValue on a property shape: the value must be among the value nodes
         if is_property:
             for v in self.values(shape, SH.hasValue):
-                add(self.select(f"DISTINCT {chain}",
-                                f"{ctx.pattern} FILTER NOT EXISTS {{ {ctx.node} {self.path(path_node)} {self.term(v)} }}"),
-                    "HasValue")
+                add(
+                    self.select(
+                        f"DISTINCT {chain}",
+                        f"{ctx.pattern} FILTER NOT EXISTS {{ {ctx.node} {self.path(path_node)} {self.term(v)} }}",
+                    ),
+                    "HasValue",
+                )
         else:
             for v in self.values(shape, SH.hasValue):
-                add(self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER(!sameTerm({ctx.node}, {self.term(v)}))"),
-                    "HasValue")
+                add(
+                    self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER(!sameTerm({ctx.node}, {self.term(v)}))"),
+                    "HasValue",
+                )
         # uniqueLang
         for u in self.values(shape, SH.uniqueLang):
             if isinstance(u, rdflib.Literal) and str(u) == "true" and is_property:
                 lang = self.var("l")
-                add(self.select(f"{chain} {lang}",
-                                f"{ctx.pattern} {vpat} FILTER(isLiteral({y}) && lang({y}) != \"\") "
-                                f"BIND(LCASE(lang({y})) AS {lang})",
-                                f"GROUP BY {chain} {lang} HAVING (COUNT(DISTINCT {y}) > 1)"), "UniqueLang")
+                add(
+                    self.select(
+                        f"{chain} {lang}",
+                        f'{ctx.pattern} {vpat} FILTER(isLiteral({y}) && lang({y}) != "") '
+                        f"BIND(LCASE(lang({y})) AS {lang})",
+                        f"GROUP BY {chain} {lang} HAVING (COUNT(DISTINCT {y}) > 1)",
+                    ),
+                    "UniqueLang",
+                )
         # property pairs
         for other in self.values(shape, SH.equals):
-            add(self.select(f"DISTINCT {chain} {y}" if is_property else f"DISTINCT {chain}",
-                            f"{ctx.pattern} {vpat} FILTER NOT EXISTS {{ {ctx.node} <{other}> {y} }}"),
-                "Equals", value_of)
+            add(
+                self.select(
+                    f"DISTINCT {chain} {y}" if is_property else f"DISTINCT {chain}",
+                    f"{ctx.pattern} {vpat} FILTER NOT EXISTS {{ {ctx.node} <{other}> {y} }}",
+                ),
+                "Equals",
+                value_of,
+            )
             o = self.var()
-            add(self.select(f"DISTINCT {chain} {o}",
-                            f"{ctx.pattern} {ctx.node} <{other}> {o} FILTER NOT EXISTS "
-                            f"{{ {vpat.replace(y + ' .', o + ' .') if is_property else f'FILTER(sameTerm({ctx.node}, {o}))'} }}"),
-                "Equals", lambda row, o=o: row[o[1:]])
+            add(
+                self.select(
+                    f"DISTINCT {chain} {o}",
+                    f"{ctx.pattern} {ctx.node} <{other}> {o} FILTER NOT EXISTS "
+                    "{ "
+                    + (vpat.replace(y + " .", o + " .") if is_property else f"FILTER(sameTerm({ctx.node}, {o}))")
+                    + " }",
+                ),
+                "Equals",
+                lambda row, o=o: row[o[1:]],
+            )
         for other in self.values(shape, SH.disjoint):
-            add(self.select(f"DISTINCT {chain} {y}" if is_property else f"DISTINCT {chain}",
-                            f"{ctx.pattern} {vpat} {ctx.node} <{other}> {y} ."), "Disjoint", value_of)
+            add(
+                self.select(
+                    f"DISTINCT {chain} {y}" if is_property else f"DISTINCT {chain}",
+                    f"{ctx.pattern} {vpat} {ctx.node} <{other}> {y} .",
+                ),
+                "Disjoint",
+                value_of,
+            )
         for p, op, name in ((SH.lessThan, "<", "LessThan"), (SH.lessThanOrEquals, "<=", "LessThanOrEquals")):
             for other in self.values(shape, p):
                 o = self.var()
-                add(self.select(f"DISTINCT {chain} {y} {o}" if is_property else f"DISTINCT {chain} {o}",
-                                f"{ctx.pattern} {vpat} {ctx.node} <{other}> {o} . "
-                                f"FILTER(!COALESCE({y} {op} {o}, false))"), name, value_of)
+                add(
+                    self.select(
+                        f"DISTINCT {chain} {y} {o}" if is_property else f"DISTINCT {chain} {o}",
+                        f"{ctx.pattern} {vpat} {ctx.node} <{other}> {o} . FILTER(!COALESCE({y} {op} {o}, false))",
+                    ),
+                    name,
+                    value_of,
+                )
         # closed shapes
         closed = self.value(shape, SH.closed)
         if closed is not None and closed.toPython() is True and not is_property:
-            allowed = {str(self.value(ps, SH.path)) for ps in self.values(shape, SH.property)
-                       if isinstance(self.value(ps, SH.path), rdflib.URIRef)}
+            allowed = {
+                str(self.value(ps, SH.path))
+                for ps in self.values(shape, SH.property)
+                if isinstance(self.value(ps, SH.path), rdflib.URIRef)
+            }
             for lst in self.values(shape, SH.ignoredProperties):
                 allowed |= {str(t) for t in self.items(lst)}
-            p, o = self.var("p"), self.var("o")
+            p, o = self.var("p"), self.var("o")  # type: ignore[assignment]
             not_in = f"FILTER({p} NOT IN ({', '.join(f'<{a}>' for a in sorted(allowed))}))" if allowed else ""
             for row in self.select(f"DISTINCT {chain} {p} {o}", f"{ctx.pattern} {ctx.node} {p} {o} . {not_in}"):
-                out.append(RawResult(key_of(row), row[p[1:]].value, row[p[1:]], SHACL + "ClosedConstraintComponent",
-                                     severity, shape, row[o[1:]], messages))
+                out.append(
+                    RawResult(
+                        key_of(row),
+                        row[p[1:]].value,
+                        row[p[1:]],
+                        SHACL + "ClosedConstraintComponent",
+                        severity,
+                        shape,
+                        row[o[1:]],
+                        messages,
+                    )
+                )
         # SHACL-SPARQL
         for constraint in self.values(shape, SH.sparql):
             out.extend(self.sparql(shape, constraint, ctx, severity, path_key, path_node, is_property))
@@ -496,28 +669,44 @@ class _Compiler:
         inner = _Ctx(f"{ctx.pattern} {vpat}", ctx.chain + ((y,) if is_property else ()))
         properties = [ps for ps in self.values(shape, SH.property) if not self.deactivated(ps)]
         done = self.batch(properties, inner, out) if len(properties) > 1 else set()
-        counted = self.batch_counts(properties, inner, out) if len(properties) > 1 else set()
+        counted = self.batch_counts(properties, inner, out) if len(properties) > 1 else set()  # type: ignore[assignment]
         for ps in properties:
-            out.extend(self.validate(ps, inner, report, batched=ps in done, counted=ps in counted))
+            out.extend(self.validate(ps, inner, report, batched=ps in done, counted=ps in counted))  # type: ignore[operator]
         return out
 
-    def set_based(self, shape, component: str, ctx: _Ctx, vpat: str, y: str, is_property: bool, severity,
-                  messages, path_key, path_node) -> list[RawResult]:
+    def set_based(
+        self,
+        shape,
+        component: str,
+        ctx: _Ctx,
+        vpat: str,
+        y: str,
+        is_property: bool,
+        severity,
+        messages,
+        path_key,
+        path_node,
+    ) -> list[RawResult]:
         """sh:node, sh:not, sh:and, sh:or, sh:xone whose shapes need queries of their own:
         evaluated on the set of value nodes (keys extended by the value node)."""
         inner = _Ctx(f"{ctx.pattern} {vpat}", ctx.chain + ((y,) if is_property else ()))
-        all_keys = [tuple(row[c[1:]] for c in inner.chain)
-                    for row in self.select(f"DISTINCT {' '.join(inner.chain)}", inner.pattern)]
+        all_keys = [
+            tuple(row[c[1:]] for c in inner.chain)
+            for row in self.select(f"DISTINCT {' '.join(inner.chain)}", inner.pattern)
+        ]
 
         def failing(s) -> set:
             if self.deactivated(s):
                 return set()
             e = self.conforms_expr(s, inner.node)
             if e is not None:
-                return {tuple(row[c[1:]] for c in inner.chain)
-                        for row in self.select(f"DISTINCT {' '.join(inner.chain)}",
-                                               f"{inner.pattern} FILTER(!COALESCE({e}, false))")}
-            return {r.focus[:len(inner.chain)] for r in self.validate(s, inner, False)}
+                return {
+                    tuple(row[c[1:]] for c in inner.chain)
+                    for row in self.select(
+                        f"DISTINCT {' '.join(inner.chain)}", f"{inner.pattern} FILTER(!COALESCE({e}, false))"
+                    )
+                }
+            return {r.focus[: len(inner.chain)] for r in self.validate(s, inner, False)}  # type: ignore[index]
 
         bad: set = set()
         p = {"Node": SH.node, "Not": SH["not"], "And": SH["and"], "Or": SH["or"], "Xone": SH.xone}[component]
@@ -530,12 +719,26 @@ class _Compiler:
                 fails = [failing(s) for s in self.items(param)]
                 for key in all_keys:
                     passed = sum(key not in f for f in fails)
-                    if (component == "And" and passed < len(fails)) or (component == "Or" and passed == 0) \
-                            or (component == "Xone" and passed != 1):
+                    if (
+                        (component == "And" and passed < len(fails))
+                        or (component == "Or" and passed == 0)
+                        or (component == "Xone" and passed != 1)
+                    ):
                         bad.add(key)
         n = len(ctx.chain)
-        return [RawResult(key[:n], path_key, path_node, SHACL + component + "ConstraintComponent", severity, shape,
-                          key[-1], messages) for key in sorted(bad, key=str)]
+        return [
+            RawResult(
+                key[:n],
+                path_key,
+                path_node,
+                SHACL + component + "ConstraintComponent",
+                severity,
+                shape,
+                key[-1],
+                messages,
+            )
+            for key in sorted(bad, key=str)
+        ]
 
     def batch(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:
         """The value tests of several property shapes of one node shape in one query
@@ -544,7 +747,7 @@ class _Compiler:
         done = set()
         chain = " ".join(ctx.chain)
         y, k = self.var(), self.var("k")
-        branches, meta = [], []
+        branches, meta = [], []  # type: ignore[var-annotated]
         for ps in properties:
             self.check(ps)
             tests = [(c, e) for c, e in self.value_tests(ps, y, 0) if e is not None]
@@ -555,18 +758,28 @@ class _Compiler:
             meta += [(ps, c) for c, _ in tests]
             cond = " || ".join(f"({k} = {first + i} && !COALESCE({e}, false))" for i, (_, e) in enumerate(tests))
             ks = " ".join(str(first + i) for i in range(len(tests)))
-            branches.append(f"{{ {ctx.node} {self.path(self.value(ps, SH.path))} {y} . VALUES {k} {{ {ks} }} "
-                            f"FILTER({cond}) }}")
+            branches.append(
+                f"{{ {ctx.node} {self.path(self.value(ps, SH.path))} {y} . VALUES {k} {{ {ks} }} FILTER({cond}) }}"
+            )
         if branches:
             for row in self.select(f"DISTINCT {chain} {y} {k}", f"{ctx.pattern} {' UNION '.join(branches)}"):
                 ps, component = meta[int(row[k[1:]].value)]
                 pnode = self.value(ps, SH.path)
-                out.append(RawResult(tuple(row[c[1:]] for c in ctx.chain), self.path_key(pnode), pnode,
-                                     SHACL + component + "ConstraintComponent", self.severity(ps), ps, row[y[1:]],
-                                     self.messages(ps)))
+                out.append(
+                    RawResult(
+                        tuple(row[c[1:]] for c in ctx.chain),
+                        self.path_key(pnode),
+                        pnode,
+                        SHACL + component + "ConstraintComponent",
+                        self.severity(ps),
+                        ps,
+                        row[y[1:]],
+                        self.messages(ps),
+                    )
+                )
         return done
 
-    def batch_counts(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:
+    def batch_counts(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:  # noqa: C901 -- one case per SHACL component
         """The counts of sibling property shapes that have the same path, in one
         GROUP BY (e.g. one English and one French label). Returns those handled."""
         by_path = defaultdict(list)
@@ -593,17 +806,26 @@ class _Compiler:
             vpat = f"{ctx.node} {self.path(path_node)} {y} ."
             where = f"{ctx.pattern} OPTIONAL {{ {vpat} }}" if optional else f"{ctx.pattern} {vpat}"
             for row in self.select(projection, where, f"GROUP BY {chain} HAVING ({' || '.join(having)})"):
-                for ps, (aggregates, checks) in specs:
+                for ps, (_aggregates, checks) in specs:
                     for name, op, n, component in checks:
                         got = int(row[names[(ps, name)][0][1:]].value)
                         if (got < n) if op == "<" else (got > n):
-                            out.append(RawResult(tuple(row[c[1:]] for c in ctx.chain), self.path_key(path_node),
-                                                 path_node, SHACL + component + "ConstraintComponent",
-                                                 self.severity(ps), ps, None, self.messages(ps)))
+                            out.append(
+                                RawResult(
+                                    tuple(row[c[1:]] for c in ctx.chain),
+                                    self.path_key(path_node),
+                                    path_node,
+                                    SHACL + component + "ConstraintComponent",
+                                    self.severity(ps),
+                                    ps,
+                                    None,
+                                    self.messages(ps),
+                                )
+                            )
             handled |= {ps for ps, _ in specs}
         return handled
 
-    def count_spec(self, shape, y: str):
+    def count_spec(self, shape, y: str):  # noqa: C901 -- one case per SHACL component
         """The aggregates ({name: expression}) and the checks [(name, op, bound,
         component)] of the counts of a property shape; None when a qualified value
         shape cannot be an expression (then :meth:`qualified` counts sets)."""
@@ -628,8 +850,10 @@ class _Compiler:
                 return None
             full = f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
             aggregates[f"q{j}"] = f"COUNT(DISTINCT IF({full}, {y}, ?_nothing))"
-            for bound, op, name in ((SH.qualifiedMinCount, "<", "QualifiedMinCount"),
-                                    (SH.qualifiedMaxCount, ">", "QualifiedMaxCount")):
+            for bound, op, name in (
+                (SH.qualifiedMinCount, "<", "QualifiedMinCount"),
+                (SH.qualifiedMaxCount, ">", "QualifiedMaxCount"),
+            ):
                 for n in self.values(shape, bound):
                     checks.append((f"q{j}", op, int(n), name))
         return aggregates, checks
@@ -653,16 +877,28 @@ class _Compiler:
             # "at least one" as a NOT EXISTS, "at most one" as two different values:
             # joins on the focus nodes, cheaper than a GROUP BY with COUNT(DISTINCT)
             out = []
-            for name, op, n, component in checks:
+            for _name, op, _n, component in checks:
                 if op == "<":
                     rows = self.select(f"DISTINCT {chain}", f"{ctx.pattern} FILTER NOT EXISTS {{ {vpat} }}")
                 else:
                     other = self.var()
-                    rows = self.select(f"DISTINCT {chain}",
-                                       f"{ctx.pattern} {vpat} {vpat.replace(y + ' .', other + ' .')} "
-                                       f"FILTER(!sameTerm({y}, {other}))")
-                out += [RawResult(key_of(r), path_key, path_node, SHACL + component + "ConstraintComponent", severity,
-                                  shape, None, messages) for r in rows]
+                    rows = self.select(
+                        f"DISTINCT {chain}",
+                        f"{ctx.pattern} {vpat} {vpat.replace(y + ' .', other + ' .')} FILTER(!sameTerm({y}, {other}))",
+                    )
+                out += [
+                    RawResult(
+                        key_of(r),
+                        path_key,
+                        path_node,
+                        SHACL + component + "ConstraintComponent",
+                        severity,
+                        shape,
+                        None,
+                        messages,
+                    )
+                    for r in rows
+                ]
             return out
         names = {name: self.var("a") for name in aggregates}
         projection = chain + " " + " ".join(f"({aggregates[a]} AS {v})" for a, v in names.items())
@@ -674,12 +910,23 @@ class _Compiler:
             for name, op, n, component in checks:
                 got = int(row[names[name][1:]].value)
                 if (got < n) if op == "<" else (got > n):
-                    out.append(RawResult(key_of(row), path_key, path_node, SHACL + component + "ConstraintComponent",
-                                         severity, shape, None, messages))
+                    out.append(
+                        RawResult(
+                            key_of(row),
+                            path_key,
+                            path_node,
+                            SHACL + component + "ConstraintComponent",
+                            severity,
+                            shape,
+                            None,
+                            messages,
+                        )
+                    )
         return out
 
-    def qualified(self, shape, ctx: _Ctx, vpat: str, y: str, severity, messages, path_key,
-                  path_node) -> list[RawResult]:
+    def qualified(
+        self, shape, ctx: _Ctx, vpat: str, y: str, severity, messages, path_key, path_node
+    ) -> list[RawResult]:
         out: list[RawResult] = []
         chain = " ".join(ctx.chain)
         for q in self.values(shape, SH.qualifiedValueShape):
@@ -694,14 +941,29 @@ class _Compiler:
             if cond is None or any(e is None for e in sib_exprs):
                 raise UnsupportedShapes(f"the qualified value shape of {shape} needs counting: use --engine pyshacl")
             full = f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
-            for bound, op, name in ((SH.qualifiedMinCount, "<", "QualifiedMinCount"),
-                                    (SH.qualifiedMaxCount, ">", "QualifiedMaxCount")):
+            for bound, op, name in (
+                (SH.qualifiedMinCount, "<", "QualifiedMinCount"),
+                (SH.qualifiedMaxCount, ">", "QualifiedMaxCount"),
+            ):
                 for n in self.values(shape, bound):
-                    rows = self.select(f"{chain}", f"{ctx.pattern} OPTIONAL {{ {vpat} FILTER({full}) }}",
-                                       f"GROUP BY {chain} HAVING (COUNT(DISTINCT {y}) {op} {int(n)})")
-                    out += [RawResult(tuple(r[c[1:]] for c in ctx.chain), path_key, path_node,
-                                      SHACL + name + "ConstraintComponent", severity, shape, None, self.messages(shape))
-                            for r in rows]
+                    rows = self.select(
+                        f"{chain}",
+                        f"{ctx.pattern} OPTIONAL {{ {vpat} FILTER({full}) }}",
+                        f"GROUP BY {chain} HAVING (COUNT(DISTINCT {y}) {op} {int(n)})",
+                    )
+                    out += [
+                        RawResult(
+                            tuple(r[c[1:]] for c in ctx.chain),
+                            path_key,
+                            path_node,
+                            SHACL + name + "ConstraintComponent",
+                            severity,
+                            shape,
+                            None,
+                            self.messages(shape),
+                        )
+                        for r in rows
+                    ]
         return out
 
     def sparql_rows(self, ctx: _Ctx, body: str) -> list:
@@ -718,8 +980,9 @@ class _Compiler:
         rows = []
         brace = re.search(r"\{", body)
         if named and brace:
-            prebound = body[:brace.end()] + f" VALUES {x} {{ {' '.join(str(n) for n in named)} }} " \
-                + body[brace.end():]
+            prebound = (
+                body[: brace.end()] + f" VALUES {x} {{ {' '.join(str(n) for n in named)} }} " + body[brace.end() :]
+            )
             rows += self.select("DISTINCT *", f"{{ {prebound} }}")
         if len(named) < len(nodes) or not brace:
             blank = "" if not brace else f"FILTER(isBlank({x}))"
@@ -742,9 +1005,12 @@ class _Compiler:
             body = re.sub(r"[$?]currentShape\b", f"<{shape}>", body)
         body = re.sub(r"[$?]this\b", x, body)
         head = re.match(r"\s*SELECT\s+(DISTINCT\s+|REDUCED\s+)?", body, re.I)
-        if head and not re.match(r"\s*\*", body[head.end():]) and not re.search(
-                re.escape(x) + r"\b", body[head.end():re.search(r"\bWHERE\b|\{", body).start()]):
-            body = body[:head.end()] + x + " " + body[head.end():]
+        if (
+            head
+            and not re.match(r"\s*\*", body[head.end() :])
+            and not re.search(re.escape(x) + r"\b", body[head.end() : re.search(r"\bWHERE\b|\{", body).start()])  # type: ignore[union-attr]
+        ):
+            body = body[: head.end()] + x + " " + body[head.end() :]
         try:
             rows = self.sparql_rows(ctx, body)
         finally:
@@ -759,9 +1025,18 @@ class _Compiler:
             if _bound(row, "path"):
                 pnode = row["path"]
                 path = pnode.value if isinstance(pnode, ox.NamedNode) else "_:"
-            out.append(RawResult(tuple(row[c[1:]] for c in ctx.chain), path, pnode,
-                                 SHACL + "SPARQLConstraintComponent", severity, shape, value,
-                                 _substitute(messages, row, x[1:])))
+            out.append(
+                RawResult(
+                    tuple(row[c[1:]] for c in ctx.chain),
+                    path,
+                    pnode,
+                    SHACL + "SPARQLConstraintComponent",
+                    severity,
+                    shape,
+                    value,
+                    _substitute(messages, row, x[1:]),
+                )
+            )
         return out
 
 
@@ -779,8 +1054,12 @@ def _bound(row, name: str) -> bool:
 def _substitute(messages: Sequence, row, this: str) -> tuple:
     def sub(m):
         text = re.sub(r"\{[$?](\w+)\}", lambda g: _show(row, this if g.group(1) == "this" else g.group(1)), str(m))
-        return rdflib.Literal(text, lang=m.language) if isinstance(m, rdflib.Literal) and m.language else \
-            rdflib.Literal(text)
+        return (
+            rdflib.Literal(text, lang=m.language)
+            if isinstance(m, rdflib.Literal) and m.language
+            else rdflib.Literal(text)
+        )
+
     return tuple(sub(m) for m in messages)
 
 
@@ -801,6 +1080,7 @@ def _n3(t) -> str:
 
 # --- entry points ----------------------------------------------------------------------
 
+
 def shapes_to_check(shapes: rdflib.Graph) -> list:
     """Every shape with a target, in a stable order."""
     targeted = set()
@@ -812,9 +1092,13 @@ def shapes_to_check(shapes: rdflib.Graph) -> list:
     return sorted(targeted, key=str)
 
 
-def validate_graphs(store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph,
-                    ontology: rdflib.Graph | None = None,
-                    progress: Callable[[str], None] = lambda _: None) -> list[RawResult]:
+def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shape
+    store: ox.Store,
+    data_graphs: Sequence,
+    shapes: rdflib.Graph,
+    ontology: rdflib.Graph | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[RawResult]:
     """Validate the union of ``data_graphs`` of ``store`` (named graphs, or
     ``ox.DefaultGraph()``) against ``shapes``; ``ontology``'s RDFS/OWL axioms are
     added as pySHACL's ``ont_graph`` does (in a named graph of ``store`` removed
@@ -825,14 +1109,16 @@ def validate_graphs(store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph
     graphs = list(data_graphs)
     if ontology is not None and len(ontology):
         from pyshacl.rdfutil.inoculate import inoculate  # pySHACL's own choice of axioms
-        axioms = inoculate(rdflib.Graph(), ontology)
+
+        axioms = inoculate(rdflib.Graph(), ontology)  # type: ignore[arg-type]
         extra = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
-        store.extend([ox.Quad(_ox(s), _ox(p), _ox(o), extra) for s, p, o in axioms])
+        store.extend([ox.Quad(_ox(s), _ox(p), _ox(o), extra) for s, p, o in axioms])  # type: ignore[misc]
         graphs.append(extra)
     try:
+
         def run(query: str) -> list:
             try:
-                return list(store.query(query, default_graph=graphs))
+                return list(store.query(query, default_graph=graphs))  # type: ignore[arg-type]
             except SyntaxError as e:
                 raise UnsupportedShapes(f"a query compiled from the shapes is refused by Oxigraph: {e}\n{query}") from e
 
@@ -861,7 +1147,7 @@ def validate_graphs(store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph
             if pattern is None:
                 continue
             out.extend(compiler.validate(shape, _Ctx(pattern, ("?_v0",)), True))
-        return [RawResult(r.focus[-1], *_rest(r)) for r in out]
+        return [RawResult(r.focus[-1], *_rest(r)) for r in out]  # type: ignore[index]
     finally:
         if extra is not None:
             store.remove_graph(extra)
@@ -877,6 +1163,11 @@ def _ox(t):
     return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
 
 
-def validate_store(store: ox.Store, data_graphs: Sequence, shapes: rdflib.Graph,
-                   ontology: rdflib.Graph | None = None, progress: Callable[[str], None] = lambda _: None):
+def validate_store(
+    store: ox.Store,
+    data_graphs: Sequence,
+    shapes: rdflib.Graph,
+    ontology: rdflib.Graph | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+):
     return validate_graphs(store, data_graphs, shapes, ontology, progress)

@@ -30,11 +30,16 @@ if __name__ == "__main__":
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap step (median)")
     parser.add_argument("--faults", type=float, default=0.02, help="injected faults per cluster")
     parser.add_argument("--no-main-job", action="store_true", help="skip `clusterkg report` in a child process")
+    parser.add_argument("--import-rows", type=int, default=10_000, help="CSV rows of the import timed (0: skip)")
     parser.add_argument("--cache", type=Path, default=project.ROOT / "build" / "bench")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parser.add_argument("--markdown", type=Path, help="also write the tables to this file")
-    parser.add_argument("--explain", type=Path, metavar="DIR",
-                        help="write Oxigraph's plan of every canned query at the first size into DIR, and stop")
+    parser.add_argument(
+        "--explain",
+        type=Path,
+        metavar="DIR",
+        help="write Oxigraph's plan of every canned query at the first size into DIR, and stop",
+    )
     args = parser.parse_args()
     try:
         sizes = [size(s) for s in args.sizes.split(",") if s.strip()]
@@ -44,12 +49,20 @@ if __name__ == "__main__":
         folder = args.cache / f"synthetic-{sizes[0]}-plans"
         if not (folder / "clusters.ttl").exists():
             from clusterkg import synthetic
+
             synthetic.generate(folder, sizes[0])
         for path in bench.explain_queries(sorted(folder.glob("*.ttl")), args.explain):
             print(path)
         sys.exit(0)
-    plan = bench.Plan(sizes, args.cache, engines=args.engines.split(","), repeat=args.repeat, faults=args.faults,
-                      main_job=not args.no_main_job)
+    plan = bench.Plan(
+        sizes,
+        args.cache,
+        engines=args.engines.split(","),
+        repeat=args.repeat,
+        faults=args.faults,
+        main_job=not args.no_main_job,
+        import_rows=args.import_rows,
+    )
     measures = bench.run(plan, progress=lambda message: print(f"... {message}", file=sys.stderr, flush=True))
     info = bench.machine()
     text = bench.to_markdown(measures, info)

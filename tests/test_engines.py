@@ -30,7 +30,9 @@ PREFIXES = """\
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 """
 
-SHAPES = PREFIXES + """
+SHAPES = (
+    PREFIXES
+    + """
 ex: sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
 
 ex:PersonShape a sh:NodeShape ;
@@ -47,6 +49,7 @@ ex:NotSelfKnowing a sh:SPARQLConstraint ;
   sh:prefixes ex: ;
   sh:select "SELECT $this WHERE { $this ex:knows $this . }" .
 """
+)
 
 # Two conforming people (carol's employer is an Organisation through rdfs:subClassOf),
 # then one person per constraint that fails.
@@ -92,6 +95,7 @@ def turtle(text: str, prefixes: bool = True) -> rdflib.Graph:
 
 # --- the engines -----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def topbraid() -> engines.TopBraidEngine:
     try:
@@ -100,8 +104,9 @@ def topbraid() -> engines.TopBraidEngine:
         problem = str(e)
     if os.environ.get("CLUSTERKG_SKIP_SECOND_ENGINE") == "1":
         pytest.skip(f"CLUSTERKG_SKIP_SECOND_ENGINE=1: {problem}")
-    pytest.fail(f"the TopBraid engine cannot run (set CLUSTERKG_SKIP_SECOND_ENGINE=1 to skip):\n{problem}",
-                pytrace=False)
+    pytest.fail(
+        f"the TopBraid engine cannot run (set CLUSTERKG_SKIP_SECOND_ENGINE=1 to skip):\n{problem}", pytrace=False
+    )
 
 
 @pytest.fixture(params=["fast", "pyshacl", "topbraid"])
@@ -132,9 +137,9 @@ def test_each_constraint_reported_exactly(engine):
     assert report.keys() == EXPECTED
     assert len(report.results) == len(EXPECTED)
     assert report.conforms is False
-    assert [r.focus for r in report.violations] == sorted(EX + n for n in
-                                                          ("badAge", "badCode", "badEmployer", "narcissus",
-                                                           "negAge", "noName"))
+    assert [r.focus for r in report.violations] == sorted(
+        EX + n for n in ("badAge", "badCode", "badEmployer", "narcissus", "negAge", "noName")
+    )
 
 
 def test_both_engines_agree(topbraid):
@@ -144,7 +149,7 @@ def test_both_engines_agree(topbraid):
 
 
 def test_values_and_source_shapes(engine):
-    by_focus = {r.focus[len(EX):]: r for r in full_report(engine).results}
+    by_focus = {r.focus[len(EX) :]: r for r in full_report(engine).results}
     assert by_focus["badAge"].value == f'"30.5"^^<{XSD}decimal>'
     assert by_focus["negAge"].value == f'"-1"^^<{XSD}integer>'
     assert by_focus["badEmployer"].value == f"<{EX}nobody>"
@@ -158,14 +163,11 @@ def test_values_and_source_shapes(engine):
 def test_sparql_messages(engine):
     narcissus = next(r for r in full_report(engine).results if r.focus == EX + "narcissus")
     if engine.name == "topbraid":  # keeps the language tags of sh:message
-        assert narcissus.messages == (f"<{EX}narcissus> knows itself@en",
-                                      f"<{EX}narcissus> se connaît lui-même@fr")
+        assert narcissus.messages == (f"<{EX}narcissus> knows itself@en", f"<{EX}narcissus> se connaît lui-même@fr")
     elif engine.name == "fast":  # keeps them too, the IRI bare
-        assert narcissus.messages == (f"{EX}narcissus knows itself@en",
-                                      f"{EX}narcissus se connaît lui-même@fr")
+        assert narcissus.messages == (f"{EX}narcissus knows itself@en", f"{EX}narcissus se connaît lui-même@fr")
     else:  # pyshacl 0.40 drops them once it has substituted {$this}
-        assert narcissus.messages == (f"{EX}narcissus knows itself",
-                                      f"{EX}narcissus se connaît lui-même")
+        assert narcissus.messages == (f"{EX}narcissus knows itself", f"{EX}narcissus se connaît lui-même")
 
 
 def test_report_graph_says_what_the_report_says(engine):
@@ -201,8 +203,10 @@ def test_info_and_custom_severities(engine):
     """)
     data = turtle("ex:x ex:c 1 .")
     report = engine.validate(data, shapes)
-    assert report.keys() == {(EX + "x", EX + "a", sh("MinCountConstraintComponent"), INFO),
-                             (EX + "x", EX + "b", sh("MinCountConstraintComponent"), EX + "Blocker")}
+    assert report.keys() == {
+        (EX + "x", EX + "a", sh("MinCountConstraintComponent"), INFO),
+        (EX + "x", EX + "b", sh("MinCountConstraintComponent"), EX + "Blocker"),
+    }
     assert report.conforms is False  # a custom severity counts as a violation
     assert [r.path for r in report.violations] == [EX + "b"]
 
@@ -213,15 +217,17 @@ def test_complex_path_and_blank_focus(engine):
       sh:property [ sh:path [ sh:inversePath ex:worksFor ] ; sh:minCount 1 ] ;
       sh:property [ sh:path ( ex:address ex:city ) ; sh:minCount 1 ] .
     """)
-    data = turtle("ex:acme a ex:Organisation ; ex:address [ ex:street \"1 Main St\" ] . [] a ex:Organisation .")
+    data = turtle('ex:acme a ex:Organisation ; ex:address [ ex:street "1 Main St" ] . [] a ex:Organisation .')
     report = engine.validate(data, shapes)
     inverse = f"^<{EX}worksFor>"
     sequence = f"<{EX}address>/<{EX}city>"
     component = sh("MinCountConstraintComponent")
-    assert report.keys() == {(EX + "acme", inverse, component, VIOLATION),
-                             (EX + "acme", sequence, component, VIOLATION),
-                             ("_:", inverse, component, VIOLATION),
-                             ("_:", sequence, component, VIOLATION)}
+    assert report.keys() == {
+        (EX + "acme", inverse, component, VIOLATION),
+        (EX + "acme", sequence, component, VIOLATION),
+        ("_:", inverse, component, VIOLATION),
+        ("_:", sequence, component, VIOLATION),
+    }
 
 
 # --- the ontology, inference, rules, owl:imports ----------------------------------------
@@ -234,8 +240,7 @@ ex:EmployeeShape a sh:NodeShape ; sh:targetClass ex:Person ;
 
 def test_ontology_axioms_are_used_but_not_merged_into_the_data(engine):
     data = turtle("ex:dora a ex:Person ; ex:worksFor ex:lab . ex:lab a ex:ResearchLab .")
-    ontology = turtle("ex:ResearchLab a owl:Class ; rdfs:subClassOf ex:Organisation . "
-                      "ex:Organisation a owl:Class .")
+    ontology = turtle("ex:ResearchLab a owl:Class ; rdfs:subClassOf ex:Organisation . ex:Organisation a owl:Class .")
     before = set(data)
     without = engine.validate(data, turtle(CLASS_SHAPES))
     assert without.keys() == {(EX + "dora", EX + "worksFor", sh("ClassConstraintComponent"), VIOLATION)}
@@ -245,8 +250,9 @@ def test_ontology_axioms_are_used_but_not_merged_into_the_data(engine):
 
 
 def test_rdfs_inference(engine):
-    shapes = turtle("ex:AgentShape a sh:NodeShape ; sh:targetClass ex:Agent ; "
-                    "sh:property [ sh:path ex:name ; sh:minCount 1 ] .")
+    shapes = turtle(
+        "ex:AgentShape a sh:NodeShape ; sh:targetClass ex:Agent ; sh:property [ sh:path ex:name ; sh:minCount 1 ] ."
+    )
     data = turtle("ex:x ex:worksFor ex:acme .")
     ontology = turtle("ex:worksFor rdfs:domain ex:Agent .")
     assert engine.validate(data, shapes, ontology).results == []
@@ -303,20 +309,29 @@ def test_unknown_inference_is_refused(engine):
 
 
 def test_broken_sparql_is_an_engine_error_not_a_violation(engine):
-    shapes = turtle('ex:S a sh:NodeShape ; sh:targetClass ex:Person ; '
-                    'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:knows }" ] .')
-    expected = {"pyshacl": r"^pyshacl: ParseException: Expected SelectQuery",
-                "fast": r"^fast: a query compiled from the shapes is refused by Oxigraph",
-                "topbraid": r"^topbraid: Failed to create validator: Invalid SPARQL constraint"}[engine.name]
+    shapes = turtle(
+        "ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
+        'sh:sparql [ sh:select "SELECT $this WHERE { $this ex:knows }" ] .'
+    )
+    expected = {
+        "pyshacl": r"^pyshacl: ParseException: Expected SelectQuery",
+        "fast": r"^fast: a query compiled from the shapes is refused by Oxigraph",
+        "topbraid": r"^topbraid: Failed to create validator: Invalid SPARQL constraint",
+    }[engine.name]
     with pytest.raises(engines.EngineError, match=expected):
         engine.validate(turtle(GOOD), shapes)
 
 
 def test_fast_engine_refuses_rules():
-    shapes = turtle("ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
-                    "sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:p ; sh:object ex:o ] .")
-    with pytest.raises(engines.EngineError, match=r"^fast: SHACL-AF rules \(sh:rule\) are not run by the fast "
-                                                  r"engine; use --engine pyshacl$"):
+    shapes = turtle(
+        "ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
+        "sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:p ; sh:object ex:o ] ."
+    )
+    with pytest.raises(
+        engines.EngineError,
+        match=r"^fast: SHACL-AF rules \(sh:rule\) are not run by the fast "
+        r"engine; use --engine pyshacl$",
+    ):
         engines.FastEngine().validate(turtle(GOOD), shapes)
 
 
@@ -326,13 +341,15 @@ def test_fast_engine_agrees_with_pyshacl():
 
 
 def test_meta_shacl_refuses_broken_shapes():
-    shapes = turtle("ex:S a sh:NodeShape ; sh:targetClass ex:Person ; "
-                    "sh:property [ sh:path ex:name ; sh:minCount \"one\" ] .")
+    shapes = turtle(
+        'ex:S a sh:NodeShape ; sh:targetClass ex:Person ; sh:property [ sh:path ex:name ; sh:minCount "one" ] .'
+    )
     with pytest.raises(engines.EngineError, match="MetaSHACL"):
         engines.PyShaclEngine(meta_shacl=True).validate(turtle(GOOD), shapes)
 
 
 # --- comparing reports -------------------------------------------------------------------
+
 
 def test_compare_names_what_differs():
     report = full_report(engines.PyShaclEngine())
@@ -351,6 +368,7 @@ def test_get_engine():
 
 
 # --- finding Java ----------------------------------------------------------------------
+
 
 def fake_java(folder: Path, version: str) -> Path:
     """A ``java`` that answers ``-version`` like OpenJDK ``version``."""
@@ -416,11 +434,13 @@ def test_clusterkg_java_is_authoritative(no_java, monkeypatch):
     monkeypatch.setenv("CLUSTERKG_JAVA", str(old))
     with pytest.raises(engines.JavaNotFoundError) as e:
         engines.find_java()
-    assert str(e.value) == (f"CLUSTERKG_JAVA={old}: {old} is Java 17, TopQuadrant SHACL needs Java >= 21 "
-                            "(unset CLUSTERKG_JAVA to search)")
+    assert str(e.value) == (
+        f"CLUSTERKG_JAVA={old}: {old} is Java 17, TopQuadrant SHACL needs Java >= 21 (unset CLUSTERKG_JAVA to search)"
+    )
     monkeypatch.setenv("CLUSTERKG_JAVA", str(no_java / "jvm" / "temurin-25"))  # a Java home works too
-    assert engines.find_java() == engines.Java(str(no_java / "jvm" / "temurin-25" / "bin" / "java"), 25,
-                                               "CLUSTERKG_JAVA")
+    assert engines.find_java() == engines.Java(
+        str(no_java / "jvm" / "temurin-25" / "bin" / "java"), 25, "CLUSTERKG_JAVA"
+    )
 
 
 def test_search_order(no_java, monkeypatch):

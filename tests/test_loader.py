@@ -101,7 +101,7 @@ def test_stats_cli_prints_triples_per_graph_and_instances_per_class(capsys):
     assert "https://w3id.org/clusterkg/graph/data/places 1782" in lines
     assert "https://w3id.org/clusterkg/graph/data/places-manual 20" in lines
     assert "ckg:Department 9" in lines
-    assert "http://www.opengis.net/ont/geosparql#Geometry 16" in lines
+    assert "geo:Geometry 16" in lines
     assert "ckg:Country 19" in lines
     assert "ckg:City 16" in lines
     assert "ckg:Antenna 7" in lines

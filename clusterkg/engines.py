@@ -95,8 +95,10 @@ from typing import Protocol
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import OWL, RDF, SH, XSD
+from rdflib import OWL, RDF, SH
 from rdflib.extras.shacl import SHACLPathError, parse_shacl_path
+
+from .graph import to_ox_term
 
 __all__ = [
     "Result",
@@ -703,7 +705,7 @@ class FastEngine:
         # (RDFS/OWL-RL closures may hold generalised triples, a literal as subject: not RDF, left out)
         store.extend(
             [
-                ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.DefaultGraph())
+                ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), ox.DefaultGraph())
                 for s, p, o in data
                 if not isinstance(s, rdflib.Literal) and isinstance(p, rdflib.URIRef)
             ]
@@ -725,16 +727,6 @@ class FastEngine:
         except fastshacl.UnsupportedShapes as e:
             raise EngineError(f"fast: {e}") from e
         return report_from_raw(raw, shapes, self.name)
-
-
-def _to_ox(t):
-    if isinstance(t, rdflib.URIRef):
-        return ox.NamedNode(str(t))
-    if isinstance(t, rdflib.BNode):
-        return ox.BlankNode(str(t))
-    if t.language:
-        return ox.Literal(str(t), language=t.language)
-    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
 
 
 def _ox_key(t) -> str:

@@ -55,6 +55,8 @@ from rdflib import OWL, RDF, RDFS, SH, XSD
 from rdflib.collection import Collection
 from rdflib.extras.shacl import SHACLPathError, parse_shacl_path
 
+from .graph import to_ox_term
+
 __all__ = ["validate_store", "validate_graphs", "UnsupportedShapes", "RawResult"]
 
 SHACL = str(SH)
@@ -1112,7 +1114,7 @@ def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shap
 
         axioms = inoculate(rdflib.Graph(), ontology)  # type: ignore[arg-type]
         extra = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
-        store.extend([ox.Quad(_ox(s), _ox(p), _ox(o), extra) for s, p, o in axioms])  # type: ignore[misc]
+        store.extend([ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), extra) for s, p, o in axioms])  # type: ignore[misc]  # rdflib types a graph as quads
         graphs.append(extra)
     try:
 
@@ -1151,16 +1153,6 @@ def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shap
     finally:
         if extra is not None:
             store.remove_graph(extra)
-
-
-def _ox(t):
-    if isinstance(t, rdflib.URIRef):
-        return ox.NamedNode(str(t))
-    if isinstance(t, rdflib.BNode):
-        return ox.BlankNode(str(t))
-    if t.language:
-        return ox.Literal(str(t), language=t.language)
-    return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
 
 
 def validate_store(

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -200,6 +201,20 @@ def to_rdflib_term(term):
         if term.language:
             return rdflib.Literal(term.value, lang=term.language)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_ox_term(term: rdflib.term.Node) -> Any:  # a subject, predicate or object, as the caller puts it
+    """The other way: an rdflib term as a pyoxigraph term (a plain literal as an
+    ``xsd:string``, as RDF 1.1 has it)."""
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or rdflib.XSD.string)))
     raise TypeError(f"unsupported term {term!r}")
 
 

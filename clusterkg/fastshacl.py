@@ -340,6 +340,22 @@ class _Compiler:
 
     # --- conformance as an expression -------------------------------------------------
 
+    def qualified_expr(self, shape, q, y: str) -> str | None:
+        """``y`` conforms to the qualified value shape ``q`` of ``shape`` (and, with
+        sh:qualifiedValueShapesDisjoint, to none of its siblings'), as one SPARQL
+        expression; None when a shape cannot be an expression."""
+        cond = self.conforms_expr(q, y)
+        disjoint = self.value(shape, SH.qualifiedValueShapesDisjoint)
+        siblings = []
+        if disjoint is not None and disjoint.toPython() is True:
+            for parent in self.shapes.subjects(SH.property, shape):
+                for sib in self.shapes.objects(parent, SH.property):
+                    siblings += [s for s in self.values(sib, SH.qualifiedValueShape) if s != q]
+        sib_exprs = [self.conforms_expr(s, y) for s in siblings]
+        if cond is None or any(e is None for e in sib_exprs):
+            return None
+        return f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
+
     def conforms_expr(self, shape, x: str, depth: int = 0) -> str | None:  # noqa: C901 -- one case per SHACL component
         """A SPARQL expression true when the node ``x`` conforms to ``shape``, or None
         when the shape needs counting or SPARQL queries (then evaluated as sets)."""
@@ -840,17 +856,9 @@ class _Compiler:
             aggregates["n"] = f"COUNT(DISTINCT {y})"
             checks.append(("n", ">", int(n), "MaxCount"))
         for j, q in enumerate(self.values(shape, SH.qualifiedValueShape)):
-            cond = self.conforms_expr(q, y)
-            disjoint = self.value(shape, SH.qualifiedValueShapesDisjoint)
-            siblings = []
-            if disjoint is not None and disjoint.toPython() is True:
-                for parent in self.shapes.subjects(SH.property, shape):
-                    for sib in self.shapes.objects(parent, SH.property):
-                        siblings += [s for s in self.values(sib, SH.qualifiedValueShape) if s != q]
-            sib_exprs = [self.conforms_expr(s, y) for s in siblings]
-            if cond is None or any(e is None for e in sib_exprs):
+            full = self.qualified_expr(shape, q, y)
+            if full is None:
                 return None
-            full = f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
             aggregates[f"q{j}"] = f"COUNT(DISTINCT IF({full}, {y}, ?_nothing))"
             for bound, op, name in (
                 (SH.qualifiedMinCount, "<", "QualifiedMinCount"),
@@ -932,17 +940,9 @@ class _Compiler:
         out: list[RawResult] = []
         chain = " ".join(ctx.chain)
         for q in self.values(shape, SH.qualifiedValueShape):
-            cond = self.conforms_expr(q, y)
-            disjoint = self.value(shape, SH.qualifiedValueShapesDisjoint)
-            siblings = []
-            if disjoint is not None and disjoint.toPython() is True:
-                for parent in self.shapes.subjects(SH.property, shape):
-                    for sib in self.shapes.objects(parent, SH.property):
-                        siblings += [s for s in self.values(sib, SH.qualifiedValueShape) if s != q]
-            sib_exprs = [self.conforms_expr(s, y) for s in siblings]
-            if cond is None or any(e is None for e in sib_exprs):
+            full = self.qualified_expr(shape, q, y)
+            if full is None:
                 raise UnsupportedShapes(f"the qualified value shape of {shape} needs counting: use --engine pyshacl")
-            full = f"COALESCE({cond}, false)" + "".join(f" && !COALESCE({e}, false)" for e in sib_exprs)
             for bound, op, name in (
                 (SH.qualifiedMinCount, "<", "QualifiedMinCount"),
                 (SH.qualifiedMaxCount, ">", "QualifiedMaxCount"),

@@ -503,6 +503,40 @@ def with_values(text: str, bindings: Mapping[str, ox.NamedNode | ox.Literal]) ->
     return f"{text[:at]}\n  {values_block(bindings)}\n{text[at:]}"
 
 
+def explain(location: Path, text: str, *, timeout: float = 600.0) -> dict:
+    """Oxigraph's plan of ``text`` run on the on-disk store at ``location``,
+    with its evaluation statistics (rows and seconds of every operator), as the
+    JSON the ``oxigraph`` command line writes (pyoxigraph 0.5 has no explain
+    API; the command comes with the ``server`` extra)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    with tempfile.TemporaryDirectory(prefix="clusterkg-explain-") as tmp:
+        (Path(tmp) / "q.rq").write_text(text, encoding="utf-8")
+        command = [binary, "query", "--location", str(location), "--query-file", str(Path(tmp) / "q.rq"),
+                   "--union-default-graph", "--results-format", "tsv", "--results-file", str(Path(tmp) / "r.tsv"),
+                   "--explain-file", str(Path(tmp) / "plan.json"), "--stats"]
+        try:
+            subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+        except FileNotFoundError as e:
+            raise QueryError("the oxigraph command is needed to explain a query (pip install 'clusterkg[server]')") from e
+        except subprocess.CalledProcessError as e:
+            raise QueryError(f"oxigraph could not explain the query: {e.stderr.decode(errors='replace')[:500]}") from e
+        return json.loads((Path(tmp) / "plan.json").read_text(encoding="utf-8"))
+
+
+def plan_nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """Every operator of an :func:`explain` plan, depth first."""
+    stack = [plan.get("plan", plan)]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.get("children", []))
+
+
 # ------------------------------------------------------------------ results
 
 @dataclass

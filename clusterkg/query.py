@@ -79,11 +79,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -95,10 +96,24 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 XSD_DATE = XSD + "date"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_INTEGER_TYPES = {XSD + t for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "negativeInteger", "nonPositiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
-    "unsignedByte")}
+_INTEGER_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "negativeInteger",
+        "nonPositiveInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 _DECIMAL_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -118,11 +133,12 @@ class HeaderError(Exception):
 
 # ------------------------------------------------------------------ catalogue
 
+
 @dataclass(frozen=True)
 class Parameter:
     name: str
-    type: str                  # one of PARAM_TYPES
-    cls: str | None = None     # full IRI of the class, for "iri <class>"
+    type: str  # one of PARAM_TYPES
+    cls: str | None = None  # full IRI of the class, for "iri <class>"
     cls_name: str | None = None  # the class as the header writes it (ckg:Cluster)
     default: str | None = None
     example: str | None = None
@@ -181,28 +197,32 @@ def parse_header(text: str, where: str = "query") -> dict[str, Any]:
         m = _HEADER_LINE.match(line)
         if not m:
             raise HeaderError(f"{where}:{number}: not a header line: {line!r}")
-        key, value = m.group(1), m.group(2)
-        if key in ("title", "description"):
-            if key in fields:
-                raise HeaderError(f"{where}:{number}: {key} given twice")
-            fields[key] = value
-            last = key
-        elif key == "parameter":
-            fields["parameters"].append(value)
-            last = None
-        elif key == "parameters":
-            if value != "none":
-                raise HeaderError(f"{where}:{number}: 'parameters:' takes only 'none'")
-            none_declared = True
-            last = None
-        else:
-            raise HeaderError(f"{where}:{number}: unknown header key {key!r}")
+        last, declared = _header_field(fields, m.group(1), m.group(2), f"{where}:{number}")
+        none_declared = none_declared or declared
     for key in ("title", "description"):
         if not fields.get(key):
             raise HeaderError(f"{where}: header has no {key}")
     if none_declared == bool(fields["parameters"]):
         raise HeaderError(f"{where}: header needs 'parameter:' lines or 'parameters: none', not both")
     return fields
+
+
+def _header_field(fields: dict[str, Any], key: str, value: str, where: str) -> tuple[str | None, bool]:
+    """Record one header line's ``key: value`` in ``fields``; returns the key a
+    continuation line would extend (or None) and whether it says ``parameters: none``."""
+    if key in ("title", "description"):
+        if key in fields:
+            raise HeaderError(f"{where}: {key} given twice")
+        fields[key] = value
+        return key, False
+    if key == "parameter":
+        fields["parameters"].append(value)
+        return None, False
+    if key == "parameters":
+        if value != "none":
+            raise HeaderError(f"{where}: 'parameters:' takes only 'none'")
+        return None, True
+    raise HeaderError(f"{where}: unknown header key {key!r}")
 
 
 def parse_parameter(spec: str, prefixes: Mapping[str, str], where: str = "query") -> Parameter:
@@ -214,8 +234,12 @@ def parse_parameter(spec: str, prefixes: Mapping[str, str], where: str = "query"
     if not _NAME.fullmatch(name):
         raise HeaderError(f"{where}: parameter name {name!r} is not a SPARQL variable name")
     type_words = type_spec.split()
-    if not type_words or type_words[0] not in PARAM_TYPES or len(type_words) > 2 \
-            or (len(type_words) == 2 and type_words[0] != "iri"):
+    if (
+        not type_words
+        or type_words[0] not in PARAM_TYPES
+        or len(type_words) > 2
+        or (len(type_words) == 2 and type_words[0] != "iri")
+    ):
         raise HeaderError(f"{where}: parameter {name!r}: unknown type {type_spec!r}")
     cls = cls_name = None
     if len(type_words) == 2:
@@ -295,14 +319,30 @@ def describe_catalogue(cat: Mapping[str, CannedQuery]) -> str:
 
 
 def catalogue_json(cat: Mapping[str, CannedQuery]) -> str:
-    out = [{"name": q.name, "title": q.title, "description": q.description,
-            "parameters": [{"name": p.name, "type": p.type, "class": p.cls, "default": p.default,
-                            "example": p.example, "required": p.required} for p in q.parameters]}
-           for q in cat.values()]
+    out = [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "parameters": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "class": p.cls,
+                    "default": p.default,
+                    "example": p.example,
+                    "required": p.required,
+                }
+                for p in q.parameters
+            ],
+        }
+        for q in cat.values()
+    ]
     return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
 
 
 # ------------------------------------------------------------- parameters
+
 
 def parse_param_options(options: Iterable[str]) -> dict[str, str]:
     """``["key=value", ...]`` (the ``--param`` options) -> dict; refuses a
@@ -358,8 +398,9 @@ def to_term(query: CannedQuery, param: Parameter, raw: Any) -> ox.NamedNode | ox
     raise HeaderError(f"{query.path}: unknown parameter type {param.type!r}")  # pragma: no cover
 
 
-def bind_parameters(query: CannedQuery, params: Mapping[str, Any] | None, *,
-                    store: ox.Store | None = None, endpoint: str | None = None) -> dict[str, ox.NamedNode | ox.Literal]:
+def bind_parameters(
+    query: CannedQuery, params: Mapping[str, Any] | None, *, store: ox.Store | None = None, endpoint: str | None = None
+) -> dict[str, ox.NamedNode | ox.Literal]:
     """Validate the given parameters (plus defaults) against the query's
     declarations, and the graph (store or endpoint) for IRIs; return the terms."""
     params = dict(params or {})
@@ -375,17 +416,20 @@ def bind_parameters(query: CannedQuery, params: Mapping[str, Any] | None, *,
         elif p.default is not None:
             raw = p.default
         else:
-            raise QueryError(f'query "{query.name}": missing parameter "{p.name}" ({p.type_label}), '
-                             f"e.g. --param {p.name}={p.example}")
+            raise QueryError(
+                f'query "{query.name}": missing parameter "{p.name}" ({p.type_label}), '
+                f"e.g. --param {p.name}={p.example}"
+            )
         term = to_term(query, p, raw)
-        if p.type == "iri":
+        if isinstance(term, ox.NamedNode):  # an iri parameter
             _check_in_graph(query, p, term, store=store, endpoint=endpoint)
         bindings[p.name] = term
     return bindings
 
 
-def _check_in_graph(query: CannedQuery, p: Parameter, term: ox.NamedNode, *,
-                    store: ox.Store | None, endpoint: str | None) -> None:
+def _check_in_graph(
+    query: CannedQuery, p: Parameter, term: ox.NamedNode, *, store: ox.Store | None, endpoint: str | None
+) -> None:
     if p.cls is not None:
         check, values = internal_query("param-instance-of"), {"value": term, "class": ox.NamedNode(p.cls)}
         failure = f"is not a {p.cls_name} in the graph"
@@ -394,8 +438,10 @@ def _check_in_graph(query: CannedQuery, p: Parameter, term: ox.NamedNode, *,
         failure = "is not a resource of the graph"
     if endpoint is not None:
         ok = _remote_ask(endpoint, with_values(check, values))
-    else:
+    elif store is not None:
         ok = bool(store.query(with_values(check, values), use_default_graph_as_union=True))
+    else:
+        raise QueryError("a store or an endpoint is needed to check an IRI parameter")
     if not ok:
         raise QueryError(f'query "{query.name}": parameter "{p.name}": {term} {failure}')
 
@@ -516,13 +562,28 @@ def explain(location: Path, text: str, *, timeout: float = 600.0) -> dict:
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     with tempfile.TemporaryDirectory(prefix="clusterkg-explain-") as tmp:
         (Path(tmp) / "q.rq").write_text(text, encoding="utf-8")
-        command = [binary, "query", "--location", str(location), "--query-file", str(Path(tmp) / "q.rq"),
-                   "--union-default-graph", "--results-format", "tsv", "--results-file", str(Path(tmp) / "r.tsv"),
-                   "--explain-file", str(Path(tmp) / "plan.json"), "--stats"]
+        command = [
+            binary,
+            "query",
+            "--location",
+            str(location),
+            "--query-file",
+            str(Path(tmp) / "q.rq"),
+            "--union-default-graph",
+            "--results-format",
+            "tsv",
+            "--results-file",
+            str(Path(tmp) / "r.tsv"),
+            "--explain-file",
+            str(Path(tmp) / "plan.json"),
+            "--stats",
+        ]
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=timeout)
         except FileNotFoundError as e:
-            raise QueryError("the oxigraph command is needed to explain a query (pip install 'clusterkg[server]')") from e
+            raise QueryError(
+                "the oxigraph command is needed to explain a query (pip install 'clusterkg[server]')"
+            ) from e
         except subprocess.CalledProcessError as e:
             raise QueryError(f"oxigraph could not explain the query: {e.stderr.decode(errors='replace')[:500]}") from e
         return json.loads((Path(tmp) / "plan.json").read_text(encoding="utf-8"))
@@ -539,10 +600,11 @@ def plan_nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 # ------------------------------------------------------------------ results
 
+
 @dataclass
 class Result:
     columns: tuple[str, ...]
-    rows: list[tuple]                   # normalised values (see normalise_term)
+    rows: list[tuple]  # normalised values (see normalise_term)
     terms: list[tuple] = field(default_factory=list, repr=False)  # engine's terms
     title: str = ""
     prefixes: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -562,23 +624,25 @@ def normalise_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any
     if isinstance(term, ox.BlankNode):
         return "_:" + term.value
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        lexical = term.value
-        if datatype in _INTEGER_TYPES or datatype in _DECIMAL_TYPES:
-            return _number(lexical)
-        if datatype == XSD + "boolean":
-            if lexical in ("true", "1"):
-                return True
-            if lexical in ("false", "0"):
-                return False
-            return lexical
-        if datatype == XSD_DATE:
-            try:
-                return dt.date.fromisoformat(lexical)
-            except ValueError:
-                return lexical
-        return lexical
+        return _literal_value(term.datatype.value, term.value)
     return str(term)
+
+
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _literal_value(datatype: str, lexical: str) -> Any:
+    """A literal's value (see :func:`normalise_term`); an ill-typed one keeps its lexical form."""
+    if datatype in _INTEGER_TYPES or datatype in _DECIMAL_TYPES:
+        return _number(lexical)
+    if datatype == XSD + "boolean":
+        return _BOOLEANS.get(lexical, lexical)
+    if datatype == XSD_DATE:
+        try:
+            return dt.date.fromisoformat(lexical)
+        except ValueError:
+            return lexical
+    return lexical
 
 
 def _number(lexical: str) -> Any:
@@ -603,9 +667,17 @@ def normalise_rows(rows: Iterable[Sequence]) -> list[tuple]:
 
 # -------------------------------------------------------------- execution
 
-def run(name: str, params: Mapping[str, Any] | None = None, store: ox.Store | None = None,
-        endpoint: str | None = None, *, directory: Path | None = None,
-        limit: int | None = None, offset: int = 0) -> Result:
+
+def run(
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    store: ox.Store | None = None,
+    endpoint: str | None = None,
+    *,
+    directory: Path | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Result:
     """Run the canned query ``name`` with ``params`` (``{"cluster": "https://..."}``,
     values as typed on the command line) on the embedded ``store`` (default: the
     project loaded in memory) or on the SPARQL ``endpoint`` (a URL). ``limit`` and
@@ -613,12 +685,14 @@ def run(name: str, params: Mapping[str, Any] | None = None, store: ox.Store | No
     query = get(name, directory)
     if endpoint is None and store is None:
         from . import graph
+
         store = graph.load_project()
     bindings = bind_parameters(query, params, store=store, endpoint=endpoint)
     text = paged(query.text, limit, offset)
     if endpoint is not None:
         columns, terms = run_remote(endpoint, with_values(text, bindings))
     else:
+        assert store is not None  # loaded above
         columns, terms = run_embedded(store, text, bindings)
     return Result(columns, normalise_rows(terms), terms, query.title, {**DISPLAY_PREFIXES, **query.prefixes})
 
@@ -631,12 +705,17 @@ def paged(text: str, limit: int | None, offset: int = 0) -> str:
         raise QueryError("--limit and --offset must not be negative")
     if re.search(r"\b(LIMIT|OFFSET)\s+\d+\s*$", text, re.I):
         raise QueryError("this query has its own LIMIT/OFFSET and cannot be paged")
-    return text.rstrip() + ("" if limit is None else f"\nLIMIT {int(limit)}") + \
-        (f"\nOFFSET {int(offset)}" if offset else "") + "\n"
+    return (
+        text.rstrip()
+        + ("" if limit is None else f"\nLIMIT {int(limit)}")
+        + (f"\nOFFSET {int(offset)}" if offset else "")
+        + "\n"
+    )
 
 
-def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None
-                 ) -> tuple[tuple[str, ...], list[tuple]]:
+def run_embedded(
+    store: ox.Store, text: str, bindings: Mapping[str, Any] | None = None
+) -> tuple[tuple[str, ...], list[tuple]]:
     """A SELECT on the union of the store's graphs, the ``bindings`` given as one
     leading ``VALUES`` row (built from checked terms, see :func:`with_values`): the
     planner sees the values and starts from them (``substitutions=`` hides them
@@ -657,6 +736,7 @@ def run_embedded(store: ox.Store, text: str, bindings: Mapping[str, Any] | None 
 def _remote_results(endpoint: Any, text: str) -> dict:
     """SPARQL JSON results of ``text`` on the project's graphs at ``endpoint``."""
     from . import remote
+
     return remote.client_for(endpoint).results(text, what="query")
 
 
@@ -669,6 +749,7 @@ def _remote_ask(endpoint: Any, text: str) -> bool:
 
 def _url(endpoint: Any) -> str:
     from . import remote
+
     return remote.client_for(endpoint).client.endpoints.query
 
 
@@ -703,6 +784,7 @@ def _json_term(b: Mapping[str, str] | None):
 
 # ---------------------------------------------------------------- output
 
+
 def display(value: Any) -> str:
     """A normalised value as text (csv and table cells)."""
     if value is None:
@@ -726,8 +808,11 @@ def expand_param(query: CannedQuery, value: str) -> str:
     return project.expand(value, {**DISPLAY_PREFIXES, **query.prefixes})
 
 
-_RESULTS_FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
-                    "json": ox.QueryResultsFormat.JSON}
+_RESULTS_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+}
 
 
 def solutions(result: Result) -> ox.QuerySolutions:
@@ -771,8 +856,13 @@ def table_cells(result: Result) -> list[tuple[str, ...]]:
     """The table's cells: IRIs as CURIEs (the query's prefixes, then the package's)
     that ``--param`` accepts back, or in full; other values as :func:`display`."""
     terms = result.terms or [(None,) * len(result.columns)] * len(result.rows)
-    return [tuple(shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
-                  for v, t in zip(row, row_terms, strict=True)) for row, row_terms in zip(result.rows, terms, strict=True)]
+    return [
+        tuple(
+            shorten(t.value, result.prefixes) if isinstance(t, ox.NamedNode) else display(v)
+            for v, t in zip(row, row_terms, strict=True)
+        )
+        for row, row_terms in zip(result.rows, terms, strict=True)
+    ]
 
 
 def to_table(result: Result, width: int | None = None) -> Any:
@@ -785,8 +875,9 @@ def to_table(result: Result, width: int | None = None) -> Any:
     from rich.text import Text
 
     cells = table_cells(result)
-    iri_columns = {i for i in range(len(result.columns))
-                   if any(isinstance(row[i], ox.NamedNode) for row in result.terms)}
+    iri_columns = {
+        i for i in range(len(result.columns)) if any(isinstance(row[i], ox.NamedNode) for row in result.terms)
+    }
     widest = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(result.columns)]
     needed = sum(w if i in iri_columns else min(w, MIN_TEXT_WIDTH) for i, w in enumerate(widest))
     if width is None or needed + 3 * len(widest) + 1 <= width:

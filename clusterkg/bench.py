@@ -112,30 +112,9 @@ def _median(fn: Callable[[], object], runs: int) -> tuple[float, object]:
 
 
 def parameters_for(store: ox.Store, cq: query.CannedQuery) -> dict[str, str]:
-    """Values for a query's parameters taken from the graph: its default or
-    example when the graph has it, else the first instance of the class."""
-    params: dict[str, str] = {}
-    for p in cq.parameters:
-        value = p.default if p.default is not None else p.example
-        if p.type == "iri" and value is not None:
-            try:
-                query.bind_parameters(cq, {**params, p.name: value}, store=store)
-            except query.QueryError:
-                value = _first_instance(store, p.cls or project.ONTOLOGY_NS + "Cluster")
-        if value is not None:
-            params[p.name] = value
-    return params
-
-
-def _first_instance(store: ox.Store, cls: str | None) -> str | None:
-    if not cls:
-        return None
-    text = (
-        "SELECT ?x WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?class . ?x a ?c . "
-        "FILTER(isIRI(?x)) } ORDER BY STR(?x) LIMIT 1"
-    )
-    rows = list(store.query(query.with_values(text, {"class": ox.NamedNode(cls)}), use_default_graph_as_union=True))  # type: ignore[arg-type]
-    return rows[0]["x"].value if rows else None
+    """Values for a query's parameters taken from the graph (as the report asks
+    them: :func:`clusterkg.query.asked_parameters`)."""
+    return {name: value for name, (value, _) in query.asked_parameters(cq, store).items()}
 
 
 def time_queries(store: ox.Store, size: int, runs: int, progress: Callable[[str], None]) -> list[Measure]:

@@ -77,6 +77,7 @@ Results
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -90,7 +91,7 @@ import pyoxigraph as ox
 
 from . import project
 from .remote import RemoteError  # noqa: F401  (the one error of the remote layer, exit 4)
-from .sparql import internal_query, read_rq
+from .sparql import internal_query, read_rq, select
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -427,6 +428,36 @@ def bind_parameters(
     return bindings
 
 
+def asked_parameters(query: CannedQuery, store: ox.Store) -> dict[str, tuple[str, str]]:
+    """The value each parameter of ``query`` is asked with on ``store`` when
+    nobody gives one (the report, the benchmark), and where it comes from:
+    ``default`` or ``example`` when the graph holds it, else ``graph``: the
+    first instance (in IRI order) of the parameter's class, or of ckg:Cluster
+    for an IRI of any class (``queries/internal/first-instance.rq``). A
+    parameter with no value at all is left out."""
+    out: dict[str, tuple[str, str]] = {}
+    for p in query.parameters:
+        candidates = [(v, s) for v, s in ((p.default, "default"), (p.example, "example")) if v is not None]
+        if p.type != "iri":
+            if candidates:
+                out[p.name] = candidates[0]
+            continue
+        for value, source in candidates:
+            try:
+                _check_in_graph(query, p, ox.NamedNode(value), store=store, endpoint=None)
+            except (QueryError, ValueError):
+                continue
+            out[p.name] = (value, source)
+            break
+        else:
+            cls = ox.NamedNode(p.cls or project.ONTOLOGY_NS + "Cluster")
+            first = with_values(internal_query("first-instance"), {"class": cls})
+            rows = list(select(store, first, use_default_graph_as_union=True))
+            if rows:
+                out[p.name] = (rows[0]["x"].value, "graph")
+    return out
+
+
 def _check_in_graph(
     query: CannedQuery, p: Parameter, term: ox.NamedNode, *, store: ox.Store | None, endpoint: str | None
 ) -> None:
@@ -608,6 +639,11 @@ class Result:
     terms: list[tuple] = field(default_factory=list, repr=False)  # engine's terms
     title: str = ""
     prefixes: Mapping[str, str] = field(default_factory=dict, repr=False)
+    total: int = -1  # rows of the whole answer (``rows`` may hold only the first ones)
+
+    def __post_init__(self) -> None:
+        if self.total < 0:
+            self.total = len(self.rows)
 
 
 def normalise_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Any:
@@ -677,11 +713,13 @@ def run(
     directory: Path | None = None,
     limit: int | None = None,
     offset: int = 0,
+    keep: int | None = None,
 ) -> Result:
     """Run the canned query ``name`` with ``params`` (``{"cluster": "https://..."}``,
     values as typed on the command line) on the embedded ``store`` (default: the
     project loaded in memory) or on the SPARQL ``endpoint`` (a URL). ``limit`` and
-    ``offset`` page the rows (in the query's own order)."""
+    ``offset`` page the rows (in the query's own order); with ``keep``, only the
+    first ``keep`` rows are kept and ``Result.total`` counts them all."""
     query = get(name, directory)
     if endpoint is None and store is None:
         from . import graph
@@ -691,10 +729,12 @@ def run(
     text = paged(query.text, limit, offset)
     if endpoint is not None:
         columns, terms = run_remote(endpoint, with_values(text, bindings))
+        total, terms = len(terms), terms[:keep]
     else:
         assert store is not None  # loaded above
-        columns, terms = run_embedded(store, text, bindings)
-    return Result(columns, normalise_rows(terms), terms, query.title, {**DISPLAY_PREFIXES, **query.prefixes})
+        columns, terms, total = _embedded(store, text, bindings, keep)
+    prefixes = {**DISPLAY_PREFIXES, **query.prefixes}
+    return Result(columns, normalise_rows(terms), terms, query.title, prefixes, total)
 
 
 def paged(text: str, limit: int | None, offset: int = 0) -> str:
@@ -720,11 +760,21 @@ def run_embedded(
     leading ``VALUES`` row (built from checked terms, see :func:`with_values`): the
     planner sees the values and starts from them (``substitutions=`` hides them
     from it: 0.73 s instead of 0.2 ms for ``cluster-sites`` at 10^6 triples)."""
+    columns, terms, _ = _embedded(store, text, bindings, None)
+    return columns, terms
+
+
+def _embedded(
+    store: ox.Store, text: str, bindings: Mapping[str, Any] | None, keep: int | None
+) -> tuple[tuple[str, ...], list[tuple], int]:
+    """:func:`run_embedded`'s columns and rows, only the first ``keep`` rows
+    turned into tuples, and the number of rows of the whole answer."""
     solutions = store.query(with_values(text, bindings or {}), use_default_graph_as_union=True)
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError("a canned query must be a SELECT query")
     columns = tuple(v.value for v in solutions.variables)
-    return columns, [tuple(solution) for solution in solutions]
+    terms = [tuple(solution) for solution in itertools.islice(solutions, keep)]
+    return columns, terms, len(terms) + sum(1 for _ in solutions)
 
 
 # -------------------------------------------------------- remote execution

@@ -372,21 +372,24 @@ def _class_labels(store: ox.Store, lang: str) -> dict[str, str]:
     return {_v(r, "class"): _v(r, "label") for r in report_query(store, "class-labels", lang=ox.Literal(lang))}
 
 
-def question(q: query.CannedQuery) -> tuple[dict[str, str], list[dict]]:
-    """The parameters a query is asked with in the report: the default, else the example."""
+def question(q: query.CannedQuery, store: ox.Store, lang: str = "en") -> tuple[dict[str, str], list[dict]]:
+    """The parameters a query is asked with in the report: the default, else the
+    example, else (on a graph that holds neither) the first instance of the
+    parameter's class (:func:`clusterkg.query.asked_parameters`)."""
+    asked = query.asked_parameters(q, store)
+    w = strings(lang)
     params, shown = {}, []
     for p in q.parameters:
-        value = p.default if p.default is not None else p.example
-        source = "default" if p.default is not None else "example"
-        if value is not None:
+        value, source = asked.get(p.name, ("", "default"))
+        if value:
             params[p.name] = value
         shown.append(
             {
                 "name": p.name,
                 "type": p.type_label,
-                "value": value or "",
-                "source": source,
-                "short": short(value) if value and p.type == "iri" else (value or ""),
+                "value": value,
+                "source": w["asked_" + source],
+                "short": short(value) if value and p.type == "iri" else value,
                 "default": p.default or "",
                 "example": p.example or "",
             }
@@ -404,10 +407,10 @@ ROW_LIMIT = 1000
 def run_query(
     store: ox.Store, q: query.CannedQuery, lang: str = "en", pages: dict[str, str] | None = None
 ) -> QuerySection:
-    params, shown = question(q)
+    params, shown = question(q, store, lang)
     section = QuerySection(q.name, q.title, q.description, shown, q.text)
     try:
-        result = query.run(q.name, params, store=store, limit=ROW_LIMIT)
+        result = query.run(q.name, params, store=store, keep=ROW_LIMIT)
     # Any failure of one query is shown in its section (the command then exits 3)
     # rather than losing the whole report.
     except Exception as e:  # noqa: BLE001 - one query's failure must not lose the report
@@ -418,7 +421,7 @@ def run_query(
         for terms, values in zip(result.terms[:ROW_LIMIT], result.rows[:ROW_LIMIT], strict=True)
     ]
     section.table = Table(list(result.columns), rows)
-    section.total = len(result.rows)
+    section.total = result.total
     return section
 
 

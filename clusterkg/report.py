@@ -45,6 +45,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -1062,23 +1063,31 @@ def build(
     store = loaded.store
     total, graphs, classes, sources = summary_tables(store, lang)
 
-    on_step("validating the data against the SHACL shapes")
-    validation = validate.validate_loaded(loaded)
+    # The validation reads the store in a thread of its own while the rest of
+    # the report reads it here: Oxigraph evaluates queries without Python's
+    # lock, so the two share the machine's cores (the store is only read).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation") as pool:
+        on_step("validating the data against the SHACL shapes (alongside the steps below)")
+        validating = pool.submit(validate.validate_loaded, loaded)
 
-    on_step("reading the clusters, the network and the map")
-    analysis = analyse(store, lang)
-    pages = {p.entry.iri: p.entry.anchor for p in analysis.pages}
+        on_step("reading the clusters, the network and the map")
+        analysis = analyse(store, lang)
+        pages = {p.entry.iri: p.entry.anchor for p in analysis.pages}
 
-    catalogue = query.catalogue()
-    on_step(f"running {len(catalogue)} canned queries")
-    sections = []
-    for name, q in catalogue.items():
-        on_query(name)
-        sections.append(run_query(store, q, lang, pages))
+        catalogue = query.catalogue()
+        on_step(f"running {len(catalogue)} canned queries")
+        sections = []
+        for name, q in catalogue.items():
+            on_query(name)
+            sections.append(run_query(store, q, lang, pages))
 
-    on_step("drawing the network picture")
-    out.mkdir(parents=True, exist_ok=True)
-    pic, note = draw_picture(store, out)
+        on_step("drawing the network picture")
+        out.mkdir(parents=True, exist_ok=True)
+        pic, note = draw_picture(store, out)
+
+        if not validating.done():
+            on_step("waiting for the validation to finish")
+        validation = validating.result()
 
     on_step("writing the report")
     counts = {

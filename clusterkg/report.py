@@ -39,6 +39,7 @@ its section), else 0.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -303,6 +304,10 @@ class Report:
     analysis: Analysis | None = None
     lang: str = "en"
     picture_note: str = ""
+    #: input from a server: the graph that describes each focus node of a finding
+    where: dict[str, str] = field(default_factory=dict)
+    #: input from a server: its query endpoint ("" for files)
+    origin: str = ""
 
     @property
     def failed(self) -> list[QuerySection]:
@@ -1050,17 +1055,25 @@ def build(
     on_step: Progress = lambda _: None,
     on_query: Callable[[str], None] = lambda _: None,
     files=(),
+    snapshot: Any = None,
 ) -> Report:
     """Run every step and write ``out/index.html`` on ``files`` (default: the
-    project's data). Raises :class:`clusterkg.graph.LoadError` when a file cannot be read."""
+    project's data), or on the graphs fetched from a server (``snapshot``,
+    :meth:`clusterkg.remote.Reader.snapshot`). Raises :class:`clusterkg.graph.LoadError`
+    when a file cannot be read."""
     strings(lang)  # refuses an unknown language before any work
-    on_step("loading the ontology and the data into the embedded store")
-    loaded = validate.load(files)
-    store = loaded.store
+    where: dict[str, str] = {}
+    if snapshot is None:
+        on_step("loading the ontology and the data into the embedded store")
+        loaded = validate.load(files)
+    store = (loaded if snapshot is None else snapshot).store
     total, graphs, classes, sources = summary_tables(store, lang)
 
     on_step("validating the data against the SHACL shapes")
-    validation = validate.validate_loaded(loaded)
+    if snapshot is None:
+        validation = validate.validate_loaded(loaded)
+    else:
+        validation, where = validate_snapshot(snapshot)
 
     on_step("reading the clusters, the network and the map")
     analysis = analyse(store, lang)
@@ -1099,6 +1112,8 @@ def build(
         analysis,
         lang,
         note,
+        where,
+        snapshot.url if snapshot is not None else "",
     )
     labels = {}
     if lang != "en":
@@ -1115,6 +1130,41 @@ def build(
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(report.path)
     return report
+
+
+def validate_snapshot(snapshot: Any) -> tuple[validate.Validation, dict[str, str]]:
+    """Validate graphs fetched from a server as :func:`clusterkg.validate.validate_loaded`
+    validates files: the graphs named like the project's ontology files are the
+    ontology, the others (vocabulary included) the data. No file stands behind
+    them, so a finding has no file and line: ``where`` names, for each focus
+    node, the graph that describes it (the first, by name, where it is a subject).
+
+    ``validate_loaded`` reads files only to find lines: each graph is given an
+    empty stand-in file of its own name (``ontology/vocabulary.ttl`` …) in a
+    temporary folder, in which no line is ever found."""
+    import tempfile
+    from urllib.parse import quote
+
+    ontology = {gf.graph for gf in validate.ontology_files()}
+    with tempfile.TemporaryDirectory(prefix="clusterkg-report-") as tmp:
+        parsed: dict[str, list[graph.ParsedFile]] = {"ontology": [], "data": []}
+        for g in sorted(snapshot.catalogue):
+            name = g[len(project.GRAPH_NS) :] if g.startswith(project.GRAPH_NS) else "other/" + quote(g, safe="")
+            stand_in = Path(tmp, name + ".ttl")
+            stand_in.parent.mkdir(parents=True, exist_ok=True)
+            stand_in.touch()
+            parsed["ontology" if g in ontology else "data"].append(graph.ParsedFile(graph.GraphFile(stand_in, g), {}))
+        validation = validate.validate_loaded(validate.Loaded(snapshot.store, parsed["ontology"], parsed["data"]))
+    validation.undeclared = [dataclasses.replace(t, file=None) for t in validation.undeclared]
+    where = {}
+    for f in validation.findings:
+        if f.result.focus.startswith(("http:", "https:", "urn:")):
+            graphs = {
+                q.graph_name.value for q in snapshot.store.quads_for_pattern(ox.NamedNode(f.result.focus), None, None)
+            }
+            where[f.result.focus] = min(graphs, default="")
+    validation.findings.sort(key=lambda f: where.get(f.result.focus, "~"))  # by graph, as by file (stable)
+    return validation, where
 
 
 def instances_of(store: ox.Store, class_iri: str) -> int:
@@ -1195,7 +1245,13 @@ def render(report: Report, messages: dict[str, str] | None = None, labels: dict[
             "path": validate.show_path(f.result.path, v.prefixes) if f.result.path else "",
             "value": validate.show_value(f.result.value, v.prefixes) if f.result.value else "",
             "message": _finding_message(f, messages, labels.get(f.result.focus)),
-            "where": (f"{_relative(f.file)}:{f.line}" if f.file and f.line else _relative(f.file) if f.file else ""),
+            "where": (
+                f"{_relative(f.file)}:{f.line}"
+                if f.file and f.line
+                else _relative(f.file)
+                if f.file
+                else report.where.get(f.result.focus, "")
+            ),
         }
         for f in v.findings
     ]

@@ -945,3 +945,47 @@ def test_graph_option_names_the_graph_of_one_file(oxigraph, capsys, tmp_path):
         capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri", str(path)
     )
     assert code == 64 and "--graph not an iri: not an IRI" in err, err
+
+
+# --- fetching the graphs (report --endpoint) ------------------------------------------
+
+
+def test_a_server_that_cuts_its_answers_is_refused_when_fetching(capsys, tmp_path):
+    """It names two triples in a version but sends one (as Virtuoso does beyond ResultSetMaxRows)."""
+    version = "https://w3id.org/clusterkg/graph/data/x/v/20260101T000000Z-" + "0" * 32
+
+    def respond(method, path, body):
+        query = parse_qs(body.decode())["query"][0]
+        if "?graph ?version" in query:
+            return FakeSparql.rows(["graph", "version"], [("https://w3id.org/clusterkg/graph/data/x", version)])
+        if "COUNT(*)" in query:
+            return FakeSparql.rows(["graph", "triples"], [(version, 2)])
+        return 200, "application/n-triples", b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+
+    with broken_server(respond) as (url, seen):
+        code, out, err = run(capsys, "report", "--endpoint", url, "--out", str(tmp_path / "r"))
+    assert code == 4
+    assert err == (
+        f"error: fetching the graphs: {url}/query did not send every triple "
+        f"(<https://w3id.org/clusterkg/graph/data/x>: 1 of its 2 triples): does it cap the rows of an answer "
+        f"(Virtuoso: ResultSetMaxRows)?"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_fetched_graph_that_is_not_rdf_is_refused(capsys, tmp_path):
+    version = "https://w3id.org/clusterkg/graph/data/x/v/20260101T000000Z-" + "0" * 32
+
+    def respond(method, path, body):
+        query = parse_qs(body.decode())["query"][0]
+        if "?graph ?version" in query:
+            return FakeSparql.rows(["graph", "version"], [("https://w3id.org/clusterkg/graph/data/x", version)])
+        return 200, "text/html", b"<html><body>Service temporarily moved</body></html>"
+
+    with broken_server(respond) as (url, seen):
+        code, out, err = run(capsys, "report", "--endpoint", url, "--out", str(tmp_path / "r"))
+    assert code == 4
+    assert err == (
+        f"error: fetching <https://w3id.org/clusterkg/graph/data/x>: unexpected answer from {url}/query: "
+        f"expected N-Triples or Turtle, got text/html: Service temporarily moved"
+    )

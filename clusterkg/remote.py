@@ -137,12 +137,12 @@ class ServerProfile:
     graph_param: str = "graph"
     #: Extra Graph Store parameters for a fast upload into a fresh graph.
     gsp_params: tuple[tuple[str, str], ...] = ()
-    #: ... given for uploads of more bytes than this only (Oxigraph's bulk loader costs
-    #: 0.1-0.3 s per request whatever its size: a plain PUT is faster below about 1 MB)
-    bulk_above: int = 0
     auth: str = "basic"
     #: The query that lists version graphs (queries/internal/NAME.rq).
     versions_query: str = "version-graphs"
+    #: ``gsp_params`` are given for uploads of more bytes than this only (Oxigraph's bulk
+    #: loader costs 0.1-0.3 s per request whatever its size: a plain PUT is faster below 1 MB)
+    bulk_above: int = 0
 
 
 PROFILES: dict[str, ServerProfile] = {
@@ -157,7 +157,7 @@ PROFILES: dict[str, ServerProfile] = {
         versions_query="version-graph-names",
     ),
     # Virtuoso: public /sparql for queries; updates and the Graph Store behind digest auth.
-    "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), "digest"),
+    "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), auth="digest"),
     # Any SPARQL 1.1 server whose query and update endpoint is the URL itself;
     # give --gsp-url for its Graph Store, or the load goes through SPARQL Update.
     "generic": ServerProfile("", "", None),

@@ -708,3 +708,43 @@ def test_report_refuses_a_graph_larger_than_max_mb(tmp_path, capsys):
         f"than the cap of 1,048 bytes"
     )
     assert not (tmp_path / "r").exists()
+
+
+def test_report_from_virtuoso(tmp_path, tables, capsys, monkeypatch):
+    """The same report from a private Virtuoso: every table is the files' own (the
+    report reads the fetched triples, not Virtuoso's answers to its queries), but
+    Virtuoso keeps a geo:wktLiteral as its own virtrdf:Geometry (single precision),
+    and the validation says so: each of the 16 points is a violation (exit code 1)."""
+    from conftest import run_cli
+    from servers import virtuoso_executable, virtuoso_server
+
+    if virtuoso_executable() is None:
+        pytest.skip("virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+    monkeypatch.setenv("CLUSTERKG_USER", "dba")
+    monkeypatch.setenv("CLUSTERKG_PASSWORD", "dba")
+    with virtuoso_server(tmp_path / "virtuoso") as server:
+        code, out, err = run_cli(capsys, "load", "--endpoint", server.base_url, "--server", "virtuoso", "--no-validate")
+        assert code == 0, err
+        code, out, err = run_cli(
+            capsys, "report", "--endpoint", server.base_url, "--server", "virtuoso", "--out", str(tmp_path / "r")
+        )
+    assert code == 1
+    assert "error: the data does not conform: 16 violations, 18 warnings in 34 nodes" in err, err
+    assert "graph: 5045 triples in 11 named graphs, 4 named clusters + 5 unnamed, 8 source documents" in out
+    parser = Tables()
+    parser.feed((tmp_path / "r" / "index.html").read_text(encoding="utf-8"))
+    served = parser.tables
+    assert [key for key in tables if key != "validation" and served[key] != tables[key]] == []
+    [[_, *findings]] = served["validation"]
+    violations = [row for row in findings if row[0] == "Violation"]
+    cities = ["ales", "amsterdam", "berlin", "bucharest", "carcassonne", "copenhagen", "dublin", "mende"]
+    cities += ["montpellier", "nimes", "paris", "perpignan", "rodez", "san-francisco", "tarbes", "toulouse"]
+    assert sorted(row[1] for row in violations) == [f"ck:{city}-geometry" for city in cities]
+    for _, node, path, value, message, where in violations:
+        assert (path, where) == ("geo:asWKT", project.GRAPH_NS + "data/places")
+        assert re.fullmatch(
+            r'"POINT\(-?[0-9.]+ -?[0-9.]+\)"\^\^<http://www.openlinksw.com/schemas/virtrdf#Geometry>', value
+        )
+        assert message == f'{node} must have exactly one WKT point (geo:asWKT "POINT(lon lat)"^^geo:wktLiteral)'
+    [[_, *by_file]] = tables["validation"]
+    assert sorted(row[:-1] for row in findings if row[0] != "Violation") == sorted(row[:-1] for row in by_file)

@@ -327,7 +327,7 @@ def server_loads(size: int, files: list[Path], progress: Callable[[str], None] =
             assert ox_server.process is not None
             pid = ox_server.process.pid
             triples = 0
-            measured = [("oxigraph load offline", offline, "", None)]
+            measured: list[tuple[str, float, str, float | None]] = [("oxigraph load offline", offline, "", None)]
             for kind in ("first", "replacing"):
                 progress(f"clusterkg load ({kind}) of {size:,}")
                 cmd = [sys.executable, "-m", "clusterkg.cli", "-q", "load", "--endpoint", ox_server.base_url]

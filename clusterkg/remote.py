@@ -49,6 +49,10 @@ How a load goes (:func:`load`)
    :data:`BACKGROUND_DROP_ABOVE` triples are dropped by a background process
    the load does not wait for (:func:`drop_in_background`).
 
+``clusterkg report --endpoint`` reads the same versions otherwise: it copies them
+(one ``CONSTRUCT`` per graph, counts checked) into an embedded store under the
+graphs' own names and runs the report there (:meth:`Reader.snapshot`).
+
 HTTP: a connect timeout and a read timeout on every request, and a deadline
 for each call including its retries (``timeout``): a server that accepts the
 connection and never answers costs ``timeout`` seconds, not minutes. Retries

@@ -3,7 +3,9 @@ in English or French (``--lang``).
 
 Steps, on the embedded store (pyoxigraph):
 
-1. load the ontology and the data once (:func:`clusterkg.validate.load`: one named graph per file);
+1. load the ontology and the data once (:func:`clusterkg.validate.load`: one named graph per file),
+   or take the graphs fetched from a server (``clusterkg report --endpoint``:
+   :meth:`clusterkg.remote.Reader.snapshot`, validated by :func:`validate_snapshot`);
 2. validate them against the SHACL shapes (:func:`clusterkg.validate.validate_loaded`);
 3. read what an analyst looks at (:func:`analyse`, queries of ``queries/report/``):
    the index of clusters (named ones counted apart from the placeholders the

@@ -308,8 +308,6 @@ class Report:
     picture_note: str = ""
     #: input from a server: the graph that describes each focus node of a finding
     where: dict[str, str] = field(default_factory=dict)
-    #: input from a server: its query endpoint ("" for files)
-    origin: str = ""
 
     @property
     def failed(self) -> list[QuerySection]:
@@ -1115,7 +1113,6 @@ def build(
         lang,
         note,
         where,
-        snapshot.url if snapshot is not None else "",
     )
     labels = {}
     if lang != "en":
@@ -1151,8 +1148,10 @@ def validate_snapshot(snapshot: Any) -> tuple[validate.Validation, dict[str, str
     with tempfile.TemporaryDirectory(prefix="clusterkg-report-") as tmp:
         parsed: dict[str, list[graph.ParsedFile]] = {"ontology": [], "data": []}
         for g in sorted(snapshot.catalogue):
-            name = g[len(project.GRAPH_NS) :] if g.startswith(project.GRAPH_NS) else "other/" + quote(g, safe="")
-            stand_in = Path(tmp, name + ".ttl")
+            parts = g[len(project.GRAPH_NS) :].split("/") if g.startswith(project.GRAPH_NS) else []
+            if not parts or any(p in ("", ".", "..") for p in parts):  # a name from the server stays inside tmp
+                parts = ["other", quote(g, safe="")]
+            stand_in = Path(tmp, *[quote(p, safe="") for p in parts[:-1]], quote(parts[-1], safe="") + ".ttl")
             stand_in.parent.mkdir(parents=True, exist_ok=True)
             stand_in.touch()
             parsed["ontology" if g in ontology else "data"].append(graph.ParsedFile(graph.GraphFile(stand_in, g), {}))

@@ -748,3 +748,20 @@ def test_report_from_virtuoso(tmp_path, tables, capsys, monkeypatch):
         assert message == f'{node} must have exactly one WKT point (geo:asWKT "POINT(lon lat)"^^geo:wktLiteral)'
     [[_, *by_file]] = tables["validation"]
     assert sorted(row[:-1] for row in findings if row[0] != "Violation") == sorted(row[:-1] for row in by_file)
+
+
+def test_graph_names_from_a_server_never_name_a_file_outside_its_stand_ins(tmp_path):
+    """validate_snapshot gives each graph an empty stand-in file named after it: a name
+    with ../ from the server must not make one anywhere else."""
+    from clusterkg import remote
+
+    escape = project.GRAPH_NS + "../" * 12 + str(tmp_path).lstrip("/") + "/escaped"
+    graph_iri = project.GRAPH_NS + "data/x"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(CK + "x"), ox.NamedNode(CK + "p"), ox.Literal("1"), ox.NamedNode(graph_iri)))
+    snapshot = remote.Snapshot(store, {escape: escape + "/v", graph_iri: graph_iri + "/v"}, "http://example.invalid")
+    validation, where = report.validate_snapshot(snapshot)
+    assert not (tmp_path / "escaped.ttl").exists()
+    assert list(tmp_path.iterdir()) == []
+    assert where == {CK + "x": graph_iri}  # ck:x has no support and ck:p is not declared: findings, by graph
+    assert [t.file for t in validation.undeclared] == [None]

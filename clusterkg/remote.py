@@ -1168,7 +1168,8 @@ def _drop_old(client: SparqlClient, old: list[str], report: LoadReport, drop: st
 
 def drop_in_background(client: SparqlClient, graphs: Sequence[str]) -> subprocess.Popen:
     """Start ``python -m clusterkg.remote``, which drops ``graphs`` one by one (each
-    request within the client's timeout) and prints what it dropped as JSON; it
+    request within the client's timeout) and prints how many it dropped as one line
+    of JSON (``{"dropped": 6, "of": 6}``, with ``"error"`` if it stopped); it
     outlives the command (its own session), and its credentials come from the same
     environment or netrc."""
     auth = "digest" if isinstance(client.auth, HTTPDigestAuth) else "basic" if client.auth is not None else None
@@ -1186,6 +1187,7 @@ def drop_in_background(client: SparqlClient, graphs: Sequence[str]) -> subproces
     assert child.stdin is not None
     child.stdin.write(json.dumps(spec).encode())
     child.stdin.close()
+    child.stdin = None  # written and closed: communicate() then only reads its line
     return child
 
 
@@ -1194,15 +1196,15 @@ def _drop_main() -> int:
     spec = json.load(sys.stdin)
     endpoints = Endpoints(spec["update"], spec["update"], None, PROFILES["generic"])
     auth = make_auth(spec["auth"], spec["update"]) if spec["auth"] else None
-    done: dict[str, list[str] | str] = {"dropped": []}
+    done: dict[str, int | str] = {"dropped": 0, "of": len(spec["graphs"])}
     with SparqlClient(endpoints, auth=auth, timeout=spec["timeout"]) as client:
         try:
             for g in spec["graphs"]:
                 client.drop([g], what="dropping an old version in the background")
-                done["dropped"].append(g)  # type: ignore[union-attr]
+                done["dropped"] = int(done["dropped"]) + 1
         except RemoteError as e:
             done["error"] = str(e)
-    with contextlib.suppress(OSError):  # the command may be gone
+    with contextlib.suppress(OSError):  # the command may be gone; one short line (a pipe never fills)
         print(json.dumps(done), flush=True)
     return 0 if "error" not in done else 1
 

@@ -989,3 +989,18 @@ def test_a_fetched_graph_that_is_not_rdf_is_refused(capsys, tmp_path):
         f"error: fetching <https://w3id.org/clusterkg/graph/data/x>: unexpected answer from {url}/query: "
         f"expected N-Triples or Turtle, got text/html: Service temporarily moved"
     )
+
+
+def test_the_background_dropper_says_what_it_dropped(oxigraph):
+    files = graph.project_files()
+    with remote.SparqlClient(remote.Endpoints.for_server(oxigraph.base_url)) as client:
+        remote.load(files, client, validate=False)
+        first = catalogue(oxigraph.query_url)
+        report = remote.load(files, client, validate=False, drop="background")
+    assert report.background is not None and report.dropped == []
+    assert sorted(report.dropping) == sorted(first.values())
+    assert report.dropping_triples == sum(len(file_graph(gf.path)) for gf in files)
+    out, _ = report.background.communicate(timeout=120)
+    assert json.loads(out) == {"dropped": len(files), "of": len(files)}
+    assert report.background.returncode == 0
+    assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())

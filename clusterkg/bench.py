@@ -13,6 +13,10 @@ folder, then on this machine:
     whether its results are exactly the faults' expected ones;
 ``query <name>``
     every canned query, median of 3, with parameters taken from the graph;
+``clusterkg load first`` / ``replacing``
+    up to 1M triples (:func:`server_loads`): the command into a plain ``oxigraph
+    serve`` on loopback, twice, next to ``oxigraph load`` offline, with the
+    server's peak memory and when it had dropped the old versions;
 ``main job``
     ``clusterkg report --data DIR`` in a child process (load, validate, every
     canned query, picture, HTML): wall time and peak memory (the child's VmHWM);
@@ -83,7 +87,8 @@ class Plan:
     #: included, nothing written); 0 skips it
     import_rows: int = 10_000
     #: ``clusterkg load`` into a plain ``oxigraph serve`` next to ``oxigraph load`` (:func:`server_loads`)
-    server_loads: bool = True
+    #: at the sizes up to this one (0: never)
+    server_loads: int = 1_000_000
 
 
 def machine() -> dict:
@@ -218,7 +223,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             synthetic.generate(folder, size, faults=plan.faults)
         files = sorted(folder.glob("*.ttl"))
         expected = set(synthetic.expected_results(folder))
-        out += server_loads(size, files, progress) if plan.server_loads else []
+        out += server_loads(size, files, progress) if size <= plan.server_loads else []
         if size >= 10_000_000:
             out += _on_disk(size, files, plan, progress)
             continue

@@ -13,6 +13,10 @@ folder, then on this machine:
     whether its results are exactly the faults' expected ones;
 ``query <name>``
     every canned query, median of 3, with parameters taken from the graph;
+``clusterkg load first`` / ``replacing``
+    up to 1M triples (:func:`server_loads`): the command into a plain ``oxigraph
+    serve`` on loopback, twice, next to ``oxigraph load`` offline, with the
+    server's peak memory and when it had dropped the old versions;
 ``main job``
     ``clusterkg report --data DIR`` in a child process (load, validate, every
     canned query, picture, HTML): wall time and peak memory (the child's VmHWM);
@@ -31,7 +35,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -80,6 +86,9 @@ class Plan:
     #: rows of the synthetic CSV import timed once (``clusterkg import``, validation
     #: included, nothing written); 0 skips it
     import_rows: int = 10_000
+    #: ``clusterkg load`` into a plain ``oxigraph serve`` next to ``oxigraph load`` (:func:`server_loads`)
+    #: at the sizes up to this one (0: never)
+    server_loads: int = 1_000_000
 
 
 def machine() -> dict:
@@ -193,6 +202,7 @@ def run(plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Me
             synthetic.generate(folder, size, faults=plan.faults)
         files = sorted(folder.glob("*.ttl"))
         expected = set(synthetic.expected_results(folder))
+        out += server_loads(size, files, progress) if size <= plan.server_loads else []
         if size >= 10_000_000:
             out += _on_disk(size, files, plan, progress)
             continue
@@ -265,6 +275,71 @@ def _on_disk(size: int, files: list[Path], plan: Plan, progress) -> list[Measure
         if plan.queries:
             out += time_queries(store, size, plan.repeat, progress)
         del store
+    return out
+
+
+def server_loads(size: int, files: list[Path], progress: Callable[[str], None] = lambda _: None) -> list[Measure]:
+    """``clusterkg load`` (the command, in a child process, ``--no-validate``) into a plain
+    ``oxigraph serve`` on loopback, twice (into the empty server, then replacing
+    what it loaded), next to ``oxigraph load`` of the same files into a new
+    directory, offline, in the same minute. Each time is the command's whole wall
+    time; the server's peak memory (VmHWM) is read after each step. After the
+    replacing load, how long the server took to drop the old versions (the
+    command leaves that to a background process above 10,000 triples)."""
+    from . import graph, remote, server
+
+    gfs = graph.project_files(data=False) + [graph.GraphFile.for_path(p) for p in files]
+    out: list[Measure] = []
+    with tempfile.TemporaryDirectory(prefix="clusterkg-bench-server-") as tmp:
+        progress(f"oxigraph load (offline) of {size:,}")
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                server.oxigraph_executable(),
+                "load",
+                "--location",
+                f"{tmp}/offline",
+                "--file",
+                *[str(g.path) for g in gfs],
+            ],
+            check=True,
+            capture_output=True,
+        )
+        offline = time.perf_counter() - start
+        shutil.rmtree(f"{tmp}/offline")
+        with server.OxigraphServer(Path(tmp, "served"), read_only=False, log_path=Path(tmp, "served.log")) as ox_server:
+            assert ox_server.process is not None
+            pid = ox_server.process.pid
+            triples = 0
+            measured: list[tuple[str, float, str, float | None]] = [("oxigraph load offline", offline, "", None)]
+            for kind in ("first", "replacing"):
+                progress(f"clusterkg load ({kind}) of {size:,}")
+                cmd = [sys.executable, "-m", "clusterkg.cli", "-q", "load", "--endpoint", ox_server.base_url]
+                start = time.perf_counter()
+                done = subprocess.run(
+                    [*cmd, "--no-validate", *[str(p) for p in files]],
+                    capture_output=True,
+                    text=True,
+                    env={
+                        **os.environ,
+                        "PYTHONPATH": os.pathsep.join([str(project.ROOT), os.environ.get("PYTHONPATH", "")]),
+                    },
+                )
+                seconds = time.perf_counter() - start
+                found = re.search(r"loaded (\d+) triples", done.stdout)
+                triples = int(found.group(1)) if found else triples
+                background = "in the background" if "in the background" in done.stdout else "dropped in the command"
+                note = f"exit {done.returncode}, {seconds / offline:.1f}x offline" + (
+                    f", old versions {background}" if kind == "replacing" else ""
+                )
+                measured.append((f"clusterkg load {kind}", seconds, note, _vm_hwm_kib(pid) / 1024))
+            with remote.SparqlClient(remote.Endpoints.for_server(ox_server.base_url), timeout=60) as client:
+                while set(client.version_graphs()) - set(client.catalogue().values()):
+                    time.sleep(0.2)
+            clean = time.perf_counter() - start
+            measured.append(("server clean after replacing", clean, "old versions dropped", _vm_hwm_kib(pid) / 1024))
+    for step, seconds, note, peak in measured:
+        out.append(Measure(size, triples, step, seconds, 1, note, peak))
     return out
 
 

@@ -372,18 +372,49 @@ def check_cmd(files: tuple[Path, ...], fmt: str, skip: tuple[str, ...]) -> None:
     show_default=True,
     help="Language of the page: headings, captions and the graph's labels.",
 )
+@endpoint_options(False, 300.0, "With --endpoint: seconds each request to the server may take in all.")
+@click.option(
+    "--max-mb",
+    type=click.FloatRange(min=0),
+    default=1024,
+    show_default=True,
+    help="With --endpoint: the largest graph (MB of N-Triples) fetched from the server.",
+)
 @data_arguments
-def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | None) -> None:
+def report_cmd(
+    out: Path,
+    lang: str,
+    endpoint: str | None,
+    server_kind: str,
+    query_url: str | None,
+    update_url: str | None,
+    gsp_url: str | None,
+    auth: str | None,
+    timeout: float,
+    max_mb: float,
+    files: tuple[Path, ...],
+    data_dir: Path | None,
+) -> None:
     """The main job: load, validate, run every canned query, draw the network, and
     write one self-contained HTML report (OUT/index.html).
 
+    With --endpoint: on the project's graphs loaded on that server (the versions
+    its catalogue names, fetched into the embedded store first) instead of files.
     Exits 1 when the data does not conform and 3 when a canned query failed (the
-    report is written in both cases), else 0.
+    report is written in both cases), 4 when the server failed (nothing written),
+    else 0.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from . import query as query_mod
     from . import report
+
+    snapshot = None
+    if endpoint:
+        if files or data_dir:
+            raise click.UsageError("give FILES (or --data) or --endpoint, not both")
+        client = remote_client(endpoint, server_kind, query_url, update_url, gsp_url, auth, timeout)
+        snapshot = _fetch_graphs(client, int(max_mb * 2**20))
 
     steps = 5 + len(query_mod.catalogue())
     progress = Progress(
@@ -409,7 +440,14 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
             progress.advance(task)
 
         try:
-            r = report.build(out, lang=lang, on_step=on_step, on_query=on_query, files=data_files(files, data_dir))
+            r = report.build(
+                out,
+                lang=lang,
+                on_step=on_step,
+                on_query=on_query,
+                files=data_files(files, data_dir),
+                snapshot=snapshot,
+            )
             progress.update(task, completed=steps)
         except graph.LoadError as e:
             raise CliError(str(e), EXIT_INPUT) from None
@@ -418,6 +456,13 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
     assert r.analysis is not None, "report.build analyses the graph"
 
     console.print(f"report: {r.path}", highlight=False, soft_wrap=True)
+    if snapshot is not None:
+        console.print(
+            f"  from: {snapshot.url}, the {len(snapshot.catalogue)} graph versions its catalogue names "
+            f"({snapshot.size / 2**20:.1f} MB fetched in {snapshot.seconds:.1f} s)",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(
         f"  graph: {r.triples} triples in {r.counts['graphs']} named graphs, {r.counts['named']} named clusters "
         f"+ {r.counts['unnamed']} unnamed, {r.counts['sources']} source documents",
@@ -443,6 +488,30 @@ def report_cmd(out: Path, lang: str, files: tuple[Path, ...], data_dir: Path | N
         )
     if r.failed:
         raise CliError(f"{len(r.failed)} canned queries failed: {', '.join(q.name for q in r.failed)}", EXIT_PARAMETER)
+
+
+def _fetch_graphs(client, max_bytes: int):
+    """The project's graphs on the server (the versions its catalogue names), for the report."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from . import remote
+
+    shown = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    try:
+        with client, shown:
+            fetching = shown.add_task("fetching the graphs", total=None)
+            return remote.Reader(client).snapshot(
+                max_bytes=max_bytes, on_graph=lambda g: shown.update(fetching, description=f"fetching {escape(g)}")
+            )
+    except remote.RemoteError as e:
+        raise CliError(str(e), EXIT_REMOTE) from None
 
 
 @cli.command("picture")
@@ -631,6 +700,14 @@ def _graph_files_to_load(files: tuple[Path, ...], graph_name: str | None) -> lis
     show_default=True,
     help="Refuse data that does not conform to the SHACL shapes.",
 )
+@click.option(
+    "--drop",
+    type=click.Choice(["auto", "wait", "background"]),
+    default="auto",
+    show_default=True,
+    help="Drop the old versions after the switch in this command (wait), in a background process "
+    "it does not wait for (background), or in the background above 10,000 triples (auto).",
+)
 @data_arguments
 def load_cmd(
     endpoint: str,
@@ -648,6 +725,7 @@ def load_cmd(
     bulk_dir: Path | None,
     isql: str,
     validate: bool,
+    drop: str,
     files: tuple[Path, ...],
     data_dir: Path | None,
 ) -> None:
@@ -703,6 +781,7 @@ def load_cmd(
                 bulk=bulk,
                 on_phase=shown.on_phase,
                 wrap_upload=shown.wrap_upload if err_console.is_terminal else None,
+                drop=drop,
             )
     except graph.LoadError as e:
         raise CliError(f"{e} (nothing was sent)", EXIT_INPUT) from None
@@ -727,6 +806,12 @@ def load_cmd(
         err_console.print(f"warning: broke the expired load lock of {', '.join(report.broken_locks)}", highlight=False)
     if report.dropped:
         console.print(f"dropped {len(report.dropped)} old versions of the graphs", highlight=False)
+    if report.background is not None:
+        console.print(
+            f"dropping {len(report.dropping)} old versions ({report.dropping_triples} triples) goes on in the "
+            f"background (process {report.background.pid}); readers already see the new versions",
+            highlight=False,
+        )
     for warning in report.warnings:
         err_console.print(f"warning: {warning}", highlight=False)
 

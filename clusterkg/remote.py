@@ -40,11 +40,18 @@ How a load goes (:func:`load`)
 5. **One** update request (``catalogue-switch.ru``) switches the catalogue to
    the new versions, only while the loader still holds the lock: one transaction,
    so readers see all old or all new. It is never retried once sent.
-6. The versions that interrupted loads left are dropped, and the lock is
-   released; then the replaced versions are dropped (nobody writes them, and a
-   reader that had read the old catalogue reads again, see :class:`Reader`), so
-   that the next load does not wait for it: deleting triples is the slowest
-   step on Oxigraph (a transaction per graph), slower than loading them.
+6. The old versions (those the switch replaced and those interrupted loads
+   left) are listed, and the lock is released; then they are dropped (nobody
+   writes them, and a reader that had read the old catalogue reads again, see
+   :class:`Reader`), so that the next load does not wait for it: deleting
+   triples is the slowest step on Oxigraph, two to three times slower than
+   loading them. With ``drop="auto"`` (the command line's default) more than
+   :data:`BACKGROUND_DROP_ABOVE` triples are dropped by a background process
+   the load does not wait for (:func:`drop_in_background`).
+
+``clusterkg report --endpoint`` reads the same versions otherwise: it copies them
+(one ``CONSTRUCT`` per graph, counts checked) into an embedded store under the
+graphs' own names and runs the report there (:meth:`Reader.snapshot`).
 
 HTTP: a connect timeout and a read timeout on every request, and a deadline
 for each call including its retries (``timeout``): a server that accepts the
@@ -63,9 +70,12 @@ import datetime as dt
 import http.client
 import importlib
 import io
+import json
 import os
 import random
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -91,6 +101,13 @@ PASSWORD_ENV = "CLUSTERKG_PASSWORD"
 CA_BUNDLE_ENV = "CLUSTERKG_CA_BUNDLE"
 
 SPARQL_JSON = "application/sparql-results+json"
+#: What a CONSTRUCT may answer (fetched graphs), and how it is parsed.
+RDF_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+RDF_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,  # N-Triples' former media type
+    "text/turtle": ox.RdfFormat.TURTLE,
+}
 #: N-Triples is a subset of Turtle; Virtuoso's Graph Store refuses application/n-triples.
 UPLOAD_TYPE = "text/turtle"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -127,15 +144,24 @@ class ServerProfile:
     auth: str = "basic"
     #: The query that lists version graphs (queries/internal/NAME.rq).
     versions_query: str = "version-graphs"
+    #: ``gsp_params`` are given for uploads of more bytes than this only (Oxigraph's bulk
+    #: loader costs 0.1-0.3 s per request whatever its size: a plain PUT is faster below 1 MB)
+    bulk_above: int = 0
 
 
 PROFILES: dict[str, ServerProfile] = {
     # Oxigraph: /query, /update, /store?graph=…; no_transaction = bulk loader.
     "oxigraph": ServerProfile(
-        "query", "update", "store", "graph", (("no_transaction", ""),), versions_query="version-graph-names"
+        "query",
+        "update",
+        "store",
+        "graph",
+        (("no_transaction", ""),),
+        bulk_above=1_000_000,
+        versions_query="version-graph-names",
     ),
     # Virtuoso: public /sparql for queries; updates and the Graph Store behind digest auth.
-    "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), "digest"),
+    "virtuoso": ServerProfile("sparql", "sparql-auth", "sparql-graph-crud-auth", "graph-uri", (), auth="digest"),
     # Any SPARQL 1.1 server whose query and update endpoint is the URL itself;
     # give --gsp-url for its Graph Store, or the load goes through SPARQL Update.
     "generic": ServerProfile("", "", None),
@@ -321,7 +347,9 @@ class SparqlClient:
 
     ``timeout``: seconds each call may take in all (its attempts, their answers
     and the pauses between them); ``connect_timeout``: seconds to open a
-    connection; ``retries``: further attempts of a call that is safe to repeat.
+    connection; ``retries``: further attempts of a call that is safe to repeat;
+    ``max_bytes``: the largest answer body a call accepts (None: no cap), unless
+    the call gives its own.
     """
 
     def __init__(
@@ -334,8 +362,10 @@ class SparqlClient:
         retries: int = 2,
         backoff: float = 0.5,
         verify: str | bool | None = None,
+        max_bytes: int | None = None,
     ):
         self.endpoints = endpoints
+        self.max_bytes = max_bytes
         self.auth = auth
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
@@ -370,8 +400,11 @@ class SparqlClient:
         """One call: the answer and its whole body, within ``timeout`` seconds in all.
 
         ``safe``: the request may be repeated (retried on connection errors and
-        502/503/504); an unsafe one is repeated only when no connection was made."""
+        502/503/504); an unsafe one is repeated only when no connection was made.
+        ``max_bytes``: the largest body accepted (default: the client's cap); a
+        larger answer stops the call (not retried)."""
         budget = self.timeout if timeout is None else timeout
+        cap = self.max_bytes if max_bytes is None else max_bytes
         deadline = time.monotonic() + budget
         ok = set(ok)
         attempt = 0
@@ -381,7 +414,11 @@ class SparqlClient:
             try:
                 if remaining <= 0:
                     raise _OutOfTime()
-                response, body = self._attempt(method, url, deadline, **kwargs)
+                response, body = self._attempt(method, url, deadline, max_bytes=cap, **kwargs)
+            except _TooLarge:
+                raise RemoteError(
+                    f"{what}: the answer of {method} {url} is larger than the cap of {cap:,} bytes"
+                ) from None
             except (_OutOfTime, requests.exceptions.RequestException) as e:
                 failure, retry = self._failure(e, what=what, url=url, budget=budget, safe=safe)
             else:
@@ -439,13 +476,16 @@ class SparqlClient:
         )
         chunks, size = [], 0
         try:
+            announced = response.headers.get("Content-Length", "")
+            if max_bytes is not None and announced.isdigit() and int(announced) > max_bytes:
+                raise _TooLarge()
             for chunk in response.iter_content(64 * 1024):
                 chunks.append(chunk)
                 size += len(chunk)
                 if time.monotonic() > deadline:
                     raise _OutOfTime()
                 if max_bytes is not None and size > max_bytes:
-                    raise RemoteError(f"the answer of {url} is larger than {max_bytes} bytes")
+                    raise _TooLarge()
         except requests.exceptions.ChunkedEncodingError as e:
             raise requests.exceptions.ConnectionError(e) from None
         finally:
@@ -464,20 +504,32 @@ class SparqlClient:
     # -- SPARQL
 
     def results(
-        self, query: str, *, dataset: Sequence[str] | None = None, what: str = "query", timeout: float | None = None
+        self,
+        query: str,
+        *,
+        dataset: Sequence[str] | None = None,
+        what: str = "query",
+        timeout: float | None = None,
+        max_bytes: int | None = None,
     ) -> dict:
         """SPARQL JSON results (a SELECT or an ASK) as a dict; with ``dataset``, the query
-        reads exactly these graphs (``default-graph-uri`` and ``named-graph-uri``)."""
+        reads exactly these graphs (``default-graph-uri`` and ``named-graph-uri``);
+        ``max_bytes``: the largest answer accepted (default: the client's cap)."""
         url = self.endpoints.query
         form: list[tuple[str, str]] = [("query", query)]
         for g in dataset or ():
             form += [("default-graph-uri", g), ("named-graph-uri", g)]
         response, body = self.send(
-            "POST", url, what=what, ok=(200,), data=form, timeout=timeout, headers={"Accept": SPARQL_JSON}
+            "POST",
+            url,
+            what=what,
+            ok=(200,),
+            data=form,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            headers={"Accept": SPARQL_JSON},
         )
         try:
-            import json
-
             data = json.loads(body.decode("utf-8"))
             if not isinstance(data, dict) or not (
                 isinstance(data.get("boolean"), bool) or isinstance(data.get("results", {}).get("bindings"), list)
@@ -562,13 +614,53 @@ class SparqlClient:
         if graphs:
             self.update(drop_graphs_update(graphs), what=what, safe=True)
 
+    def fetch_graph(
+        self,
+        graph_iri: str,
+        store: ox.Store,
+        *,
+        to_graph: str | None = None,
+        what: str = "fetching a graph",
+        max_bytes: int | None = None,
+    ) -> int:
+        """Copy the triples of one graph of the server (a SPARQL ``CONSTRUCT``, so any
+        server, read-only and without credentials where its queries need none) into
+        ``to_graph`` (default: the same name) of a local store; the bytes received.
+        Within the client's timeout, and ``max_bytes`` (default: the client's cap)."""
+        url = self.endpoints.query
+        query = fill_graphs(internal_query("graph-triples"), [graph_iri])
+        response, body = self.send(
+            "POST",
+            url,
+            what=what,
+            ok=(200,),
+            data=[("query", query)],
+            max_bytes=max_bytes,
+            headers={"Accept": RDF_ACCEPT},
+        )
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        fmt = RDF_FORMATS.get(media)
+        if fmt is None:
+            raise RemoteError(
+                f"{what}: unexpected answer from {url}: expected N-Triples or Turtle, got "
+                f"{media or 'no Content-Type'}: {excerpt(body)}"
+            )
+        try:
+            store.bulk_load(body, format=fmt, to_graph=ox.NamedNode(to_graph or graph_iri))
+        except (SyntaxError, ValueError) as e:
+            raise RemoteError(f"{what}: unexpected answer from {url}: not {media}: {excerpt(str(e))}") from None
+        return len(body)
+
     # -- uploads
 
-    def put_graph(self, graph_iri: str, body: io.IOBase | bytes, *, what: str) -> None:
-        """Replace a graph's content by the Graph Store Protocol (``PUT``)."""
+    def put_graph(self, graph_iri: str, body: io.IOBase | bytes, *, what: str, size: int | None = None) -> None:
+        """Replace a graph's content by the Graph Store Protocol (``PUT``); ``size``
+        (bytes) of more than the profile's ``bulk_above``, or unknown: with its
+        fast-upload parameters."""
         if self.endpoints.gsp is None:
             raise RemoteError(f"{what}: no Graph Store endpoint is known for this server")
-        params = [(self.endpoints.profile.graph_param, graph_iri), *self.endpoints.gsp_params]
+        bulk = size is None or size > self.endpoints.profile.bulk_above
+        params = [(self.endpoints.profile.graph_param, graph_iri), *(self.endpoints.gsp_params if bulk else ())]
         self.send("PUT", self.endpoints.gsp, what=what, params=params, data=body, headers={"Content-Type": UPLOAD_TYPE})
 
     def insert_graph(self, graph_iri: str, ntriples: bytes, *, what: str) -> None:
@@ -578,6 +670,10 @@ class SparqlClient:
 
 class _OutOfTime(Exception):
     pass
+
+
+class _TooLarge(Exception):
+    """An answer beyond the call's ``max_bytes``."""
 
 
 def _not_http(cause: str) -> bool:
@@ -641,6 +737,21 @@ def excerpt(body: bytes | str, limit: int = 300) -> str:
 # --- reading the project's graphs ---------------------------------------------
 
 
+@dataclass
+class Snapshot:
+    """The project's graphs as a server held them (:meth:`Reader.snapshot`)."""
+
+    #: one named graph per graph of the catalogue, under the graph's own name
+    store: ox.Store
+    #: ``{graph: version}``: the versions copied
+    catalogue: dict[str, str]
+    #: the query endpoint they came from
+    url: str
+    #: bytes received
+    size: int = 0
+    seconds: float = 0.0
+
+
 class Reader:
     """Queries that read exactly the project's graphs on a server (see the module doc)."""
 
@@ -674,6 +785,47 @@ class Reader:
             f"{what}: the graphs on {self.client.endpoints.query} were switched by a load "
             f"during each of {self.attempts} attempts; try again"
         )
+
+    def snapshot(self, *, max_bytes: int | None = None, on_graph: Callable[[str], None] | None = None) -> Snapshot:
+        """The current version of every graph the catalogue names, copied into an
+        embedded store under the graph's own name (as if loaded from its file).
+
+        One ``CONSTRUCT`` per graph (each within the client's timeout, its answer
+        within ``max_bytes``, default: the client's cap); then the triples received
+        are compared with the server's counts (a server that caps its results, as
+        Virtuoso's ``ResultSetMaxRows`` does, is refused), and the catalogue is read
+        again: if a load switched it meanwhile, the graphs are fetched again."""
+        started = time.monotonic()
+        catalogue = self.catalogue()
+        for _ in range(self.attempts):
+            store, size = ox.Store(), 0
+            for g, version in sorted(catalogue.items()):
+                if on_graph:
+                    on_graph(g)
+                size += self.client.fetch_graph(version, store, to_graph=g, what=f"fetching <{g}>", max_bytes=max_bytes)
+            now = self.catalogue(refresh=True)
+            if now == catalogue:
+                self._check_fetched(store, catalogue)
+                return Snapshot(store, catalogue, self.client.endpoints.query, size, time.monotonic() - started)
+            catalogue = now  # a load switched the graphs meanwhile: fetch the new ones
+        raise RemoteError(
+            f"fetching the graphs: the graphs on {self.client.endpoints.query} were switched by a "
+            f"load during each of {self.attempts} attempts; try again"
+        )
+
+    def _check_fetched(self, store: ox.Store, catalogue: dict[str, str]) -> None:
+        on_server = self.client.counts(sorted(catalogue.values()), what="counting the fetched graphs")
+        fetched = local_counts(store, sorted(catalogue))
+        short = [
+            f"<{g}>: {fetched[g]} of its {on_server[v]} triples"
+            for g, v in sorted(catalogue.items())
+            if fetched[g] != on_server[v]
+        ]
+        if short:
+            raise RemoteError(
+                f"fetching the graphs: {self.client.endpoints.query} did not send every triple "
+                f"({'; '.join(short)}): does it cap the rows of an answer (Virtuoso: ResultSetMaxRows)?"
+            )
 
     def counts(self) -> dict[str, int]:
         """Triples per project graph (the current version of each)."""
@@ -850,7 +1002,6 @@ class VirtuosoBulk:
 
     def run(self, statements: str, what: str) -> str:
         import shutil
-        import subprocess
 
         exe = shutil.which(self.executable) or shutil.which("isql")
         if exe is None:
@@ -922,6 +1073,10 @@ class LoadReport:
     broken_locks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)
+    #: old versions handed to a background process (:func:`drop_in_background`), and it
+    dropping: list[str] = field(default_factory=list)
+    dropping_triples: int = 0
+    background: subprocess.Popen | None = None
 
     @property
     def triples(self) -> int:
@@ -961,7 +1116,7 @@ def _upload_graph(
         bulk.put_graph(gl.version, data, what=what)
     elif upload == "gsp":
         body = io.BytesIO(data)
-        client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what)
+        client.put_graph(gl.version, wrap_upload(gl, body) if wrap_upload else body, what=what, size=len(data))
     else:
         client.insert_graph(gl.version, data, what=what)
 
@@ -981,20 +1136,85 @@ def _release(lock: LoadLock, report: LoadReport) -> None:
         report.warnings.append(f"the load lock could not be released ({e}); it expires by itself")
 
 
-def _drop_replaced(client: SparqlClient, replaced: list[str], report: LoadReport) -> None:
-    """Drop the versions the switch replaced (after the lock is released)."""
+#: ``drop="auto"``: old versions holding more triples than this are dropped in the background.
+BACKGROUND_DROP_ABOVE = 10_000
+DROPS = ("auto", "wait", "background")
+
+
+def _drop_old(client: SparqlClient, old: list[str], report: LoadReport, drop: str, known: dict[str, int]) -> None:
+    """Drop the versions nobody reads any more (listed under the lock, dropped after it is
+    released; ``known``: triples of those already counted): in the load (``drop="wait"``, or ``"auto"`` up to
+    :data:`BACKGROUND_DROP_ABOVE` triples), else by a background process that the load
+    does not wait for (:func:`drop_in_background`): deleting triples costs Oxigraph more
+    than loading them, and nobody needs to wait for it."""
+    if not old:
+        return
     try:
-        client.drop(replaced, what="dropping the replaced versions")
-        report.dropped += replaced
-    except RemoteError as e:
+        if drop != "wait":  # the replaced versions were counted before the upload; leftovers are counted now
+            unknown = [g for g in old if g not in known]
+            counted = client.counts(unknown, what="counting the old versions") if unknown else {}
+            report.dropping_triples = sum(known.get(g, 0) for g in old) + sum(counted.values())
+        if drop == "background" or (drop == "auto" and report.dropping_triples > BACKGROUND_DROP_ABOVE):
+            report.background = drop_in_background(client, old)
+            report.dropping = old
+            return
+        client.drop(old, what="dropping the old versions")
+        report.dropped += old
+    except (RemoteError, OSError) as e:
         report.warnings.append(
-            f"the graphs were switched, but the replaced versions could not be dropped ({e}); the next load drops them"
+            f"the graphs were switched, but the old versions could not be dropped ({e}); the next load drops them"
         )
 
 
+def drop_in_background(client: SparqlClient, graphs: Sequence[str]) -> subprocess.Popen:
+    """Start ``python -m clusterkg.remote``, which drops ``graphs`` one by one (each
+    request within the client's timeout) and prints how many it dropped as one line
+    of JSON (``{"dropped": 6, "of": 6}``, with ``"error"`` if it stopped); it
+    outlives the command (its own session), and its credentials come from the same
+    environment or netrc."""
+    auth = "digest" if isinstance(client.auth, HTTPDigestAuth) else "basic" if client.auth is not None else None
+    spec = {"update": client.endpoints.update, "auth": auth, "timeout": client.timeout, "graphs": list(graphs)}
+    package = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "clusterkg.remote"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C on the command does not stop it
+        env=env,
+    )
+    assert child.stdin is not None
+    child.stdin.write(json.dumps(spec).encode())
+    child.stdin.close()
+    child.stdin = None  # written and closed: communicate() then only reads its line
+    return child
+
+
+def _drop_main() -> int:
+    """The background dropper (``python -m clusterkg.remote``, a JSON spec on stdin)."""
+    spec = json.load(sys.stdin)
+    endpoints = Endpoints(spec["update"], spec["update"], None, PROFILES["generic"])
+    auth = make_auth(spec["auth"], spec["update"]) if spec["auth"] else None
+    done: dict[str, int | str] = {"dropped": 0, "of": len(spec["graphs"])}
+    with SparqlClient(endpoints, auth=auth, timeout=spec["timeout"]) as client:
+        try:
+            for g in spec["graphs"]:
+                client.drop([g], what="dropping an old version in the background")
+                done["dropped"] = int(done["dropped"]) + 1
+        except RemoteError as e:
+            done["error"] = str(e)
+    with contextlib.suppress(OSError):  # the command may be gone; one short line (a pipe never fills)
+        print(json.dumps(done), flush=True)
+    return 0 if "error" not in done else 1
+
+
 def _check_uploaded(client: SparqlClient, loads: Sequence[GraphLoad]) -> None:
-    """The server holds in each new version the triples sent, or nothing is switched."""
+    """The server holds in each new version the triples sent, or nothing is switched
+    (a version is never written again: these are its triples after the switch too)."""
     on_server = client.counts([gl.version for gl in loads], what="checking the uploaded graphs")
+    for gl in loads:
+        gl.after = on_server[gl.version]
     wrong = [
         f"{gl.file.path}: {on_server[gl.version]} triples in its new version, {gl.sent} sent"
         for gl in loads
@@ -1020,19 +1240,6 @@ def _switch_catalogue(client: SparqlClient, switch: str) -> None:
         ) from None
 
 
-def _drop_leftovers(client: SparqlClient, current: set[str], replaced: list[str], report: LoadReport) -> None:
-    """What interrupted loads left: dropped under the lock (nobody else writes versions then)."""
-    leftovers = [g for g in client.version_graphs() if g not in current and g not in replaced]
-    try:
-        client.drop(leftovers, what="dropping what interrupted loads left")
-        report.dropped += leftovers
-    except RemoteError as e:
-        report.warnings.append(
-            f"the graphs were switched, but what interrupted loads left could not be "
-            f"dropped ({e}); the next load drops it"
-        )
-
-
 def load(
     files: Sequence[graph.GraphFile],
     client: SparqlClient,
@@ -1044,8 +1251,14 @@ def load(
     bulk: VirtuosoBulk | None = None,
     on_phase: PhaseHook | None = None,
     wrap_upload: Callable[[GraphLoad, io.BytesIO], io.IOBase] | None = None,
+    drop: str = "wait",
 ) -> LoadReport:
     """Load ``files`` into their named graphs on the server, atomically (see the module doc).
+
+    ``drop``: how the old versions are dropped once the lock is released: ``"wait"``
+    (by this call), ``"background"`` (by a background process this call does not
+    wait for: ``LoadReport.background``), ``"auto"`` (background above
+    :data:`BACKGROUND_DROP_ABOVE` triples).
 
     Raises :class:`clusterkg.graph.LoadError` (bad input, nothing sent),
     :class:`ValidationFailed` (nothing sent) or :class:`RemoteError`.
@@ -1105,9 +1318,10 @@ def load(
             )
         report.switched_after = time.monotonic() - started
         phase("switched")
+        # Listed under the lock (no load is writing a version now): what this load
+        # replaced and what interrupted loads left, none of which any reader reads.
         current = set(now.values())
-        replaced = sorted({old[t] for t in targets if t in old} - current)
-        _drop_leftovers(client, current, replaced, report)
+        old_versions = [g for g in client.version_graphs() if g not in current]
     except BaseException:
         if not switch_sent:
             # what this load wrote and nobody reads; the next load drops it otherwise
@@ -1116,14 +1330,13 @@ def load(
         raise
     finally:
         _release(lock, report)
-    # The replaced versions are read by nobody who has read the catalogue since the switch,
+    # The old versions are read by nobody who has read the catalogue since the switch,
     # and no load writes them: dropped after the lock is released, so that the next load
     # need not wait for the server to delete them (the slowest step on Oxigraph).
     phase("cleanup")
-    _drop_replaced(client, replaced, report)
-    after = client.counts([gl.version for gl in loads], what="checking the loaded graphs")
-    for gl in loads:
-        gl.after = after[gl.version]
+    _drop_old(
+        client, old_versions, report, drop, {old[gl.file.graph]: gl.before for gl in loads if gl.file.graph in old}
+    )
     phase("verified")
     report.seconds = time.monotonic() - started
     return report
@@ -1141,8 +1354,8 @@ class LoadProgress:
         "parsed": "taking the load lock",
         "locked": "reading the catalogue",
         "switch": "switching the catalogue in one update request",
-        "switched": "dropping what interrupted loads left",
-        "cleanup": "dropping the replaced versions",
+        "switched": "listing the old versions",
+        "cleanup": "dropping the old versions",
     }
 
     def __init__(self, progress):
@@ -1159,3 +1372,7 @@ class LoadProgress:
 
     def wrap_upload(self, gl: GraphLoad, body: io.BytesIO):
         return self.progress.wrap_file(body, total=gl.size, description=f"  {gl.file.path.name}")
+
+
+if __name__ == "__main__":
+    sys.exit(_drop_main())

@@ -3,7 +3,9 @@ in English or French (``--lang``).
 
 Steps, on the embedded store (pyoxigraph):
 
-1. load the ontology and the data once (:func:`clusterkg.validate.load`: one named graph per file);
+1. load the ontology and the data once (:func:`clusterkg.validate.load`: one named graph per file),
+   or take the graphs fetched from a server (``clusterkg report --endpoint``:
+   :meth:`clusterkg.remote.Reader.snapshot`, validated by :func:`validate_snapshot`);
 2. validate them against the SHACL shapes (:func:`clusterkg.validate.validate_loaded`);
 3. read what an analyst looks at (:func:`analyse`, queries of ``queries/report/``):
    the index of clusters (named ones counted apart from the placeholders the
@@ -39,13 +41,13 @@ its section), else 0.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -304,6 +306,8 @@ class Report:
     analysis: Analysis | None = None
     lang: str = "en"
     picture_note: str = ""
+    #: input from a server: the graph that describes each focus node of a finding
+    where: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[QuerySection]:
@@ -1054,40 +1058,42 @@ def build(
     on_step: Progress = lambda _: None,
     on_query: Callable[[str], None] = lambda _: None,
     files=(),
+    snapshot: Any = None,
 ) -> Report:
     """Run every step and write ``out/index.html`` on ``files`` (default: the
-    project's data). Raises :class:`clusterkg.graph.LoadError` when a file cannot be read."""
+    project's data), or on the graphs fetched from a server (``snapshot``,
+    :meth:`clusterkg.remote.Reader.snapshot`). Raises :class:`clusterkg.graph.LoadError`
+    when a file cannot be read."""
     strings(lang)  # refuses an unknown language before any work
-    on_step("loading the ontology and the data into the embedded store")
-    loaded = validate.load(files)
-    store = loaded.store
+    where: dict[str, str] = {}
+    if snapshot is None:
+        on_step("loading the ontology and the data into the embedded store")
+        loaded = validate.load(files)
+    store = (loaded if snapshot is None else snapshot).store
     total, graphs, classes, sources = summary_tables(store, lang)
 
-    # The validation reads the store in a thread of its own while the rest of
-    # the report reads it here: Oxigraph evaluates queries without Python's
-    # lock, so the two share the machine's cores (the store is only read).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation") as pool:
-        on_step("validating the data against the SHACL shapes (alongside the steps below)")
-        validating = pool.submit(validate.validate_loaded, loaded)
+    # (not in a thread beside the steps below: the fast validator sets graphs
+    # of the store aside while it runs, which the other steps would see)
+    on_step("validating the data against the SHACL shapes")
+    if snapshot is None:
+        validation = validate.validate_loaded(loaded)
+    else:
+        validation, where = validate_snapshot(snapshot)
 
-        on_step("reading the clusters, the network and the map")
-        analysis = analyse(store, lang)
-        pages = {p.entry.iri: p.entry.anchor for p in analysis.pages}
+    on_step("reading the clusters, the network and the map")
+    analysis = analyse(store, lang)
+    pages = {p.entry.iri: p.entry.anchor for p in analysis.pages}
 
-        catalogue = query.catalogue()
-        on_step(f"running {len(catalogue)} canned queries")
-        sections = []
-        for name, q in catalogue.items():
-            on_query(name)
-            sections.append(run_query(store, q, lang, pages))
+    catalogue = query.catalogue()
+    on_step(f"running {len(catalogue)} canned queries")
+    sections = []
+    for name, q in catalogue.items():
+        on_query(name)
+        sections.append(run_query(store, q, lang, pages))
 
-        on_step("drawing the network picture")
-        out.mkdir(parents=True, exist_ok=True)
-        pic, note = draw_picture(store, out)
-
-        if not validating.done():
-            on_step("waiting for the validation to finish")
-        validation = validating.result()
+    on_step("drawing the network picture")
+    out.mkdir(parents=True, exist_ok=True)
+    pic, note = draw_picture(store, out)
 
     on_step("writing the report")
     counts = {
@@ -1111,6 +1117,7 @@ def build(
         analysis,
         lang,
         note,
+        where,
     )
     labels = {}
     if lang != "en":
@@ -1127,6 +1134,43 @@ def build(
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(report.path)
     return report
+
+
+def validate_snapshot(snapshot: Any) -> tuple[validate.Validation, dict[str, str]]:
+    """Validate graphs fetched from a server as :func:`clusterkg.validate.validate_loaded`
+    validates files: the graphs named like the project's ontology files are the
+    ontology, the others (vocabulary included) the data. No file stands behind
+    them, so a finding has no file and line: ``where`` names, for each focus
+    node, the graph that describes it (the first, by name, where it is a subject).
+
+    ``validate_loaded`` reads files only to find lines: each graph is given an
+    empty stand-in file of its own name (``ontology/vocabulary.ttl`` …) in a
+    temporary folder, in which no line is ever found."""
+    import tempfile
+    from urllib.parse import quote
+
+    ontology = {gf.graph for gf in validate.ontology_files()}
+    with tempfile.TemporaryDirectory(prefix="clusterkg-report-") as tmp:
+        parsed: dict[str, list[graph.ParsedFile]] = {"ontology": [], "data": []}
+        for g in sorted(snapshot.catalogue):
+            parts = g[len(project.GRAPH_NS) :].split("/") if g.startswith(project.GRAPH_NS) else []
+            if not parts or any(p in ("", ".", "..") for p in parts):  # a name from the server stays inside tmp
+                parts = ["other", quote(g, safe="")]
+            stand_in = Path(tmp, *[quote(p, safe="") for p in parts[:-1]], quote(parts[-1], safe="") + ".ttl")
+            stand_in.parent.mkdir(parents=True, exist_ok=True)
+            stand_in.touch()
+            parsed["ontology" if g in ontology else "data"].append(graph.ParsedFile(graph.GraphFile(stand_in, g), {}))
+        validation = validate.validate_loaded(validate.Loaded(snapshot.store, parsed["ontology"], parsed["data"]))
+    validation.undeclared = [dataclasses.replace(t, file=None) for t in validation.undeclared]
+    where = {}
+    for f in validation.findings:
+        if f.result.focus.startswith(("http:", "https:", "urn:")):
+            graphs = {
+                q.graph_name.value for q in snapshot.store.quads_for_pattern(ox.NamedNode(f.result.focus), None, None)
+            }
+            where[f.result.focus] = min(graphs, default="")
+    validation.findings.sort(key=lambda f: where.get(f.result.focus, "~"))  # by graph, as by file (stable)
+    return validation, where
 
 
 def instances_of(store: ox.Store, class_iri: str) -> int:
@@ -1207,7 +1251,13 @@ def render(report: Report, messages: dict[str, str] | None = None, labels: dict[
             "path": validate.show_path(f.result.path, v.prefixes) if f.result.path else "",
             "value": validate.show_value(f.result.value, v.prefixes) if f.result.value else "",
             "message": _finding_message(f, messages, labels.get(f.result.focus)),
-            "where": (f"{_relative(f.file)}:{f.line}" if f.file and f.line else _relative(f.file) if f.file else ""),
+            "where": (
+                f"{_relative(f.file)}:{f.line}"
+                if f.file and f.line
+                else _relative(f.file)
+                if f.file
+                else report.where.get(f.result.focus, "")
+            ),
         }
         for f in v.findings
     ]

@@ -307,7 +307,9 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(
 
         # The next load breaks the expired lock, drops what the dead one left, and works.
         code, out, err = run(
-            capsys, "load", "--endpoint", server.base_url, "--no-validate", "--lock-wait", "10", str(small), str(big)
+            capsys,
+            *("load", "--endpoint", server.base_url, "--no-validate", "--lock-wait", "10", "--drop", "wait"),
+            *(str(small), str(big)),
         )
         assert code == 0, err
         assert "warning: broke the expired load lock of urn:uuid:" in err
@@ -323,7 +325,18 @@ def test_server_killed_mid_load_leaves_graphs_all_old_or_all_new(
 
 def cli_load(base_url: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "clusterkg.cli", "load", "--endpoint", base_url, "--no-validate", *args],
+        [
+            sys.executable,
+            "-m",
+            "clusterkg.cli",
+            "load",
+            "--endpoint",
+            base_url,
+            "--no-validate",
+            "--drop",
+            "wait",
+            *args,
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -354,6 +367,66 @@ def test_parallel_loads_never_mix(oxigraph, tmp_path):
         assert current_counts(oxigraph.query_url) in (contents["first"], contents["second"])
         assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())
         assert lock_claims(oxigraph.query_url) == []
+
+
+def wait_until_clean(query_url: str, seconds: float = 120) -> float:
+    """Wait until the server holds no version but those its catalogue names; the seconds it took."""
+    started = time.monotonic()
+    while set(version_graphs(query_url)) - set(catalogue(query_url).values()):
+        assert time.monotonic() - started < seconds, "the old versions were not dropped"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_old_versions_of_a_big_load_are_dropped_in_the_background(oxigraph, capsys, tmp_path):
+    """Above 10,000 triples (--drop auto), the command does not wait for the server to delete the
+    replaced versions: a background process does, and the command says so; readers see the new
+    versions at once, and a load started meanwhile works and leaves only its own versions."""
+    path = synthetic(tmp_path / "big.ttl", 10_000, "old")
+    files = remote.files_with_ontology([path])
+    old_counts = counts_of({"big": (path, 10_000, "old")}, files)
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", str(path))
+    assert code == 0, err
+    assert "dropped" not in out and "background" not in out  # nothing to drop
+    first = catalogue(oxigraph.query_url)
+    synthetic(path, 10_001, "new")
+    new_counts = counts_of({"big": (path, 10_001, "new")}, files)
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", str(path))
+    assert code == 0, err
+    assert current_counts(oxigraph.query_url) == new_counts  # switched: readers see the new versions
+    assert re.search(
+        rf"dropping {len(first)} old versions \({sum(old_counts.values())} triples\) goes on in the background "
+        r"\(process \d+\); readers already see the new versions",
+        out,
+    ), out
+    # a load while the old versions are being dropped
+    code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", str(path))
+    assert code == 0, err
+    wait_until_clean(oxigraph.query_url)
+    assert current_counts(oxigraph.query_url) == new_counts
+    assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())
+    assert set(first.values()).isdisjoint(version_graphs(oxigraph.query_url))
+
+
+@pytest.mark.parametrize("drop", ["wait", "background"])
+def test_drop_wait_or_background(oxigraph, capsys, drop):
+    """The project (5,045 triples): --drop auto drops in the command; wait and background as told."""
+    files = graph.project_files()
+    expected = {gf.graph: len(file_graph(gf.path)) for gf in files}
+    for _ in range(2):
+        code, out, err = run(capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--drop", drop)
+        assert code == 0, err
+    if drop == "wait":
+        assert f"dropped {len(files)} old versions of the graphs" in out
+        assert "background" not in out
+    else:
+        assert "dropped" not in out
+        assert re.search(
+            rf"dropping {len(files)} old versions \({sum(expected.values())} triples\) goes on in the background", out
+        ), out
+        wait_until_clean(oxigraph.query_url)
+    assert current_counts(oxigraph.query_url) == expected
+    assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())
 
 
 def claim_lock(server, owner: str, expires: str) -> None:
@@ -639,6 +712,42 @@ def test_a_server_that_answers_garbage(capsys, command):
     assert "Traceback" not in err and "b'" not in err
 
 
+@pytest.mark.parametrize("announced", [True, False], ids=["content-length", "streamed"])
+def test_an_answer_larger_than_the_cap_is_refused(announced):
+    """The client's cap (max_bytes) reaches every request; a larger answer stops the call."""
+    row = b'{"x": {"type": "literal", "value": "a"}}'
+    body = b'{"head": {"vars": ["x"]}, "results": {"bindings": [' + b",".join([row] * 50_000) + b"]}}"
+
+    class Big(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            if announced:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)  # without a length: the body ends when the connection closes
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Big)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        endpoints = remote.Endpoints.for_server(url)
+        with remote.SparqlClient(endpoints, max_bytes=100_000) as client:
+            with pytest.raises(remote.RemoteError) as info:
+                client.results("SELECT * WHERE { ?s ?p ?o }", what="asking")
+            assert str(info.value) == f"asking: the answer of POST {url}/query is larger than the cap of 100,000 bytes"
+            assert info.value.status is None
+            # a call's own cap wins over the client's
+            assert len(client.results("ASK {}", what="asking", max_bytes=len(body))["results"]["bindings"]) == 50_000
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def test_401_names_the_status_and_the_servers_text(capsys):
     with broken_server(
         lambda m, p, b: (401, "text/html", b"<html><body><h1>Unauthorized</h1><p>Sign in first</p></body></html>")
@@ -836,3 +945,62 @@ def test_graph_option_names_the_graph_of_one_file(oxigraph, capsys, tmp_path):
         capsys, "load", "--endpoint", oxigraph.base_url, "--no-validate", "--graph", "not an iri", str(path)
     )
     assert code == 64 and "--graph not an iri: not an IRI" in err, err
+
+
+# --- fetching the graphs (report --endpoint) ------------------------------------------
+
+
+def test_a_server_that_cuts_its_answers_is_refused_when_fetching(capsys, tmp_path):
+    """It names two triples in a version but sends one (as Virtuoso does beyond ResultSetMaxRows)."""
+    version = "https://w3id.org/clusterkg/graph/data/x/v/20260101T000000Z-" + "0" * 32
+
+    def respond(method, path, body):
+        query = parse_qs(body.decode())["query"][0]
+        if "?graph ?version" in query:
+            return FakeSparql.rows(["graph", "version"], [("https://w3id.org/clusterkg/graph/data/x", version)])
+        if "COUNT(*)" in query:
+            return FakeSparql.rows(["graph", "triples"], [(version, 2)])
+        return 200, "application/n-triples", b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+
+    with broken_server(respond) as (url, seen):
+        code, out, err = run(capsys, "report", "--endpoint", url, "--out", str(tmp_path / "r"))
+    assert code == 4
+    assert err == (
+        f"error: fetching the graphs: {url}/query did not send every triple "
+        f"(<https://w3id.org/clusterkg/graph/data/x>: 1 of its 2 triples): does it cap the rows of an answer "
+        f"(Virtuoso: ResultSetMaxRows)?"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_fetched_graph_that_is_not_rdf_is_refused(capsys, tmp_path):
+    version = "https://w3id.org/clusterkg/graph/data/x/v/20260101T000000Z-" + "0" * 32
+
+    def respond(method, path, body):
+        query = parse_qs(body.decode())["query"][0]
+        if "?graph ?version" in query:
+            return FakeSparql.rows(["graph", "version"], [("https://w3id.org/clusterkg/graph/data/x", version)])
+        return 200, "text/html", b"<html><body>Service temporarily moved</body></html>"
+
+    with broken_server(respond) as (url, seen):
+        code, out, err = run(capsys, "report", "--endpoint", url, "--out", str(tmp_path / "r"))
+    assert code == 4
+    assert err == (
+        f"error: fetching <https://w3id.org/clusterkg/graph/data/x>: unexpected answer from {url}/query: "
+        f"expected N-Triples or Turtle, got text/html: Service temporarily moved"
+    )
+
+
+def test_the_background_dropper_says_what_it_dropped(oxigraph):
+    files = graph.project_files()
+    with remote.SparqlClient(remote.Endpoints.for_server(oxigraph.base_url)) as client:
+        remote.load(files, client, validate=False)
+        first = catalogue(oxigraph.query_url)
+        report = remote.load(files, client, validate=False, drop="background")
+    assert report.background is not None and report.dropped == []
+    assert sorted(report.dropping) == sorted(first.values())
+    assert report.dropping_triples == sum(len(file_graph(gf.path)) for gf in files)
+    out, _ = report.background.communicate(timeout=120)
+    assert json.loads(out) == {"dropped": len(files), "of": len(files)}
+    assert report.background.returncode == 0
+    assert sorted(version_graphs(oxigraph.query_url)) == sorted(catalogue(oxigraph.query_url).values())

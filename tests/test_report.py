@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -558,3 +562,206 @@ def test_bounded_analysis_on_a_synthetic_graph(tmp_path):
     )
     drawn = sum(1 for e in net["edges"] if best["id"] in (e["source"], e["target"]))
     assert drawn == best["degree"]
+
+
+# ------------------------------------------------------------ from a server: --endpoint
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "clusterkg.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+
+
+@pytest.fixture(scope="module")
+def from_server(tmp_path_factory):
+    """The report from the files, and from a PLAIN Oxigraph server (no union default
+    graph) into which `clusterkg load` loaded the same files: (files, server) as
+    (stdout, page, tables), and the server's query URL."""
+    from servers import oxigraph_server
+
+    tmp = tmp_path_factory.mktemp("report-endpoint")
+    with oxigraph_server(tmp / "store") as server:
+        loaded = _cli("load", "--endpoint", server.base_url, "--no-validate")
+        assert loaded.returncode == 0, loaded.stderr
+        remote = _cli("report", "--endpoint", server.base_url, "--out", str(tmp / "remote"))
+        assert remote.returncode == 0, remote.stderr
+    files = _cli("report", "--out", str(tmp / "files"))
+    assert files.returncode == 0, files.stderr
+    out = []
+    for done, folder in ((files, "files"), (remote, "remote")):
+        page = (tmp / folder / "index.html").read_text(encoding="utf-8")
+        parser = Tables()
+        parser.feed(page)
+        out.append((done.stdout, page, parser.tables))
+    return out[0], out[1], server.query_url
+
+
+def test_report_from_a_plain_server_has_the_same_rows_as_from_the_files(from_server):
+    (_, _, files), (_, _, served), _ = from_server
+    assert set(served) == set(files)
+    assert len(files) > 40  # the summary, a page per cluster, every canned query
+    for key in files:
+        if key != "validation":
+            assert served[key] == files[key], key
+
+
+def test_report_from_a_server_names_the_graph_of_each_finding(from_server):
+    (_, _, files), (_, _, served), _ = from_server
+    [[header, *by_file]], [[header2, *by_graph]] = files["validation"], served["validation"]
+    assert header == header2 and header[-1] == "where"
+
+    def graph_of(where: str) -> str:  # data/places-manual.ttl:17 -> its graph
+        return project.GRAPH_NS + where.split(":")[0].removesuffix(".ttl")
+
+    assert all(re.fullmatch(r"data/[a-z-]+\.ttl:\d+", row[-1]) for row in by_file), by_file
+    expected = sorted([*row[:-1], graph_of(row[-1])] for row in by_file)
+    assert sorted(by_graph) == expected
+    assert len(by_graph) == 18
+    assert [row[-1] for row in by_graph] == sorted(row[-1] for row in by_graph)  # by graph, as by file
+
+
+def test_report_from_a_server_draws_the_same_network_and_map(from_server):
+    (_, files, _), (_, served, _), _ = from_server
+    a, b = page_data(files), page_data(served)
+
+    def same(items: list[dict], drop: str = "") -> list[str]:  # the order (and the edges' ids) aside
+        return sorted(json.dumps({k: v for k, v in x.items() if k != drop}, sort_keys=True) for x in items)
+
+    assert same(b["network"]["nodes"]) == same(a["network"]["nodes"])
+    assert same(b["network"]["edges"], "id") == same(a["network"]["edges"], "id")
+    assert len(a["network"]["edges"]) == 110
+    for key in a["geo"]:
+        items = a["geo"][key]
+        assert (same(b["geo"][key]) if isinstance(items, list) else b["geo"][key]) == (
+            same(items) if isinstance(items, list) else items
+        ), key
+    assert {k: v for k, v in b.items() if k not in ("network", "geo")} == {
+        k: v for k, v in a.items() if k not in ("network", "geo")
+    }
+
+
+def test_report_from_a_server_prints_the_same_summary(from_server):
+    (files, _, _), (served, _, _), url = from_server
+    assert re.search(
+        rf"^  from: {re.escape(url)}, the 11 graph versions its catalogue names \(0\.\d MB fetched in [0-9.]+ s\)$",
+        served,
+        re.M,
+    ), served
+
+    def summary(out: str) -> list[str]:
+        return [line for line in out.splitlines() if line.startswith("  ") and not line.startswith("  from:")]
+
+    assert summary(served) == summary(files)
+    assert "  graph: 5045 triples in 11 named graphs, 4 named clusters + 5 unnamed, 8 source documents" in served
+
+
+def test_report_takes_files_or_an_endpoint_not_both(tmp_path):
+    done = _cli("report", "--endpoint", "http://127.0.0.1:9", "--out", str(tmp_path / "r"), "data/clusters.ttl")
+    assert done.returncode == 64
+    assert "give FILES (or --data) or --endpoint, not both" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_from_a_server_that_is_down_writes_nothing(tmp_path):
+    from clusterkg.server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    done = _cli("report", "--endpoint", url, "--out", str(tmp_path / "r"))
+    assert done.returncode == 4
+    assert f"error: reading the catalogue: cannot connect to {url}/query: [Errno 111] Connection refused" in done.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_from_a_server_that_never_answers_costs_its_timeout(tmp_path, capsys):
+    from conftest import run_cli
+    from test_remote import raw_server
+
+    with raw_server("silent") as (url, held):
+        started = time.monotonic()
+        code, out, err = run_cli(capsys, "report", "--endpoint", url, "--timeout", "2", "--out", str(tmp_path / "r"))
+        elapsed = time.monotonic() - started
+    assert code == 4
+    assert f"error: reading the catalogue: {url}/query gave no answer within 2 s" in err, err
+    assert elapsed < 10  # the bound: 2 s, plus starting up
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_refuses_a_graph_larger_than_max_mb(tmp_path, capsys):
+    """The cap reaches the request (it was once dropped on the way): Oxigraph streams
+    the CONSTRUCT (no Content-Length), the client stops reading past the cap."""
+    from conftest import run_cli
+    from servers import oxigraph_server
+
+    with oxigraph_server(tmp_path / "store") as server:
+        assert main(["load", "--endpoint", server.base_url, "--no-validate"]) == 0
+        code, out, err = run_cli(
+            capsys, "report", "--endpoint", server.base_url, "--max-mb", "0.001", "--out", str(tmp_path / "r")
+        )
+    assert code == 4
+    assert err == (
+        f"error: fetching <{project.GRAPH_NS}data/agreements>: the answer of POST {server.query_url} is larger "
+        f"than the cap of 1,048 bytes"
+    )
+    assert not (tmp_path / "r").exists()
+
+
+def test_report_from_virtuoso(tmp_path, tables, capsys, monkeypatch):
+    """The same report from a private Virtuoso: every table is the files' own (the
+    report reads the fetched triples, not Virtuoso's answers to its queries), but
+    Virtuoso keeps a geo:wktLiteral as its own virtrdf:Geometry (single precision),
+    and the validation says so: each of the 16 points is a violation (exit code 1)."""
+    from conftest import run_cli
+    from servers import virtuoso_executable, virtuoso_server
+
+    if virtuoso_executable() is None:
+        pytest.skip("virtuoso-t is not installed (bash .ci/install-virtuoso installs it)")
+    monkeypatch.setenv("CLUSTERKG_USER", "dba")
+    monkeypatch.setenv("CLUSTERKG_PASSWORD", "dba")
+    with virtuoso_server(tmp_path / "virtuoso") as server:
+        code, out, err = run_cli(capsys, "load", "--endpoint", server.base_url, "--server", "virtuoso", "--no-validate")
+        assert code == 0, err
+        code, out, err = run_cli(
+            capsys, "report", "--endpoint", server.base_url, "--server", "virtuoso", "--out", str(tmp_path / "r")
+        )
+    assert code == 1
+    assert "error: the data does not conform: 16 violations, 18 warnings in 34 nodes" in err, err
+    assert "graph: 5045 triples in 11 named graphs, 4 named clusters + 5 unnamed, 8 source documents" in out
+    parser = Tables()
+    parser.feed((tmp_path / "r" / "index.html").read_text(encoding="utf-8"))
+    served = parser.tables
+    assert [key for key in tables if key != "validation" and served[key] != tables[key]] == []
+    [[_, *findings]] = served["validation"]
+    violations = [row for row in findings if row[0] == "Violation"]
+    cities = ["ales", "amsterdam", "berlin", "bucharest", "carcassonne", "copenhagen", "dublin", "mende"]
+    cities += ["montpellier", "nimes", "paris", "perpignan", "rodez", "san-francisco", "tarbes", "toulouse"]
+    assert sorted(row[1] for row in violations) == [f"ck:{city}-geometry" for city in cities]
+    for _, node, path, value, message, where in violations:
+        assert (path, where) == ("geo:asWKT", project.GRAPH_NS + "data/places")
+        assert re.fullmatch(
+            r'"POINT\(-?[0-9.]+ -?[0-9.]+\)"\^\^<http://www.openlinksw.com/schemas/virtrdf#Geometry>', value
+        )
+        assert message == f'{node} must have exactly one WKT point (geo:asWKT "POINT(lon lat)"^^geo:wktLiteral)'
+    [[_, *by_file]] = tables["validation"]
+    assert sorted(row[:-1] for row in findings if row[0] != "Violation") == sorted(row[:-1] for row in by_file)
+
+
+def test_graph_names_from_a_server_never_name_a_file_outside_its_stand_ins(tmp_path):
+    """validate_snapshot gives each graph an empty stand-in file named after it: a name
+    with ../ from the server must not make one anywhere else."""
+    from clusterkg import remote
+
+    escape = project.GRAPH_NS + "../" * 12 + str(tmp_path).lstrip("/") + "/escaped"
+    graph_iri = project.GRAPH_NS + "data/x"
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode(CK + "x"), ox.NamedNode(CK + "p"), ox.Literal("1"), ox.NamedNode(graph_iri)))
+    snapshot = remote.Snapshot(store, {escape: escape + "/v", graph_iri: graph_iri + "/v"}, "http://example.invalid")
+    validation, where = report.validate_snapshot(snapshot)
+    assert not (tmp_path / "escaped.ttl").exists()
+    assert list(tmp_path.iterdir()) == []
+    assert where == {CK + "x": graph_iri}  # ck:x has no support and ck:p is not declared: findings, by graph
+    assert [t.file for t in validation.undeclared] == [None]

@@ -1116,11 +1116,17 @@ def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shap
         extra = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
         store.extend([ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), extra) for s, p, o in axioms])  # type: ignore[misc]  # rdflib types a graph as quads
         graphs.append(extra)
+    # The data graph as Oxigraph's union of the named graphs when it is all of them
+    # (the same triples, duplicates included, as the list of graphs): Oxigraph joins
+    # over the union 2 to 3 times faster than over a list of graphs.
+    whole = ox.DefaultGraph() not in graphs and set(store.named_graphs()) == set(graphs)
+    whole = whole and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    dataset: dict = {"use_default_graph_as_union": True} if whole else {"default_graph": graphs}
     try:
 
         def run(query: str) -> list:
             try:
-                return list(store.query(query, default_graph=graphs))  # type: ignore[arg-type]
+                return list(store.query(query, **dataset))
             except SyntaxError as e:
                 raise UnsupportedShapes(f"a query compiled from the shapes is refused by Oxigraph: {e}\n{query}") from e
 

@@ -360,6 +360,26 @@ def test_line_index_finds_subjects_written_either_way(tmp_path):
     assert index.find("https://w3id.org/clusterkg/id/b") is None
 
 
+def test_line_index_of_the_findings_gives_the_lines_of_the_full_index(tmp_path):
+    """LineIndex(parsed, iris) searches only the focus nodes' spellings: the same
+    file and line as the full index for every subject of the project's data (and
+    of a file with CRLF line ends, indexed line by line)."""
+    crlf = tmp_path / "crlf.ttl"
+    crlf.write_bytes(b"@prefix ck: <https://w3id.org/clusterkg/id/> .\r\n\r\nck:a ck:p ck:b .\r\n  ck:c ck:p 1 .\r\n")
+    parsed = validate.load().data + [
+        graph.ParsedFile(graph.GraphFile.for_path(crlf), {"ck": project.ID_NS, "": "urn:x:"})
+    ]
+    full = validate.LineIndex(parsed)
+    subjects = {iri for _, first in full.files for iri in first} | {"urn:x:", project.ID_NS + "nowhere"}
+    assert len(subjects) > 400
+    some = validate.LineIndex(parsed, subjects)
+    assert {iri: some.find(iri) for iri in subjects} == {iri: full.find(iri) for iri in subjects}
+    assert full.find(project.ID_NS + "c") == (parsed[-1], 4)
+    assert validate.LineIndex(parsed, [project.ID_NS + "paris"]).find(project.ID_NS + "paris") == full.find(
+        project.ID_NS + "paris"
+    )
+
+
 def test_progress_is_shown_on_a_terminal_only():
     import io
 

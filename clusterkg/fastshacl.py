@@ -1126,7 +1126,7 @@ def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shap
 
         def run(query: str) -> list:
             try:
-                return list(store.query(query, **dataset))
+                return list(store.query(query, **dataset))  # type: ignore[arg-type]  # a SELECT
             except SyntaxError as e:
                 raise UnsupportedShapes(f"a query compiled from the shapes is refused by Oxigraph: {e}\n{query}") from e
 

@@ -449,9 +449,9 @@ class LineIndex:
         for m in pattern.finditer(text):
             line += text.count("\n", at, m.start())
             at = m.start()
-            iri = cls._expand(m.group(1), prefixes)
-            if iri is not None:
-                first.setdefault(iri, line)
+            found = cls._expand(m.group(1), prefixes)
+            if found is not None:
+                first.setdefault(found, line)
         return first
 
     def find(self, iri: str) -> tuple[graph.ParsedFile, int] | None:

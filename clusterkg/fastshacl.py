@@ -382,15 +382,26 @@ class _Compiler:
         if local is None:
             return None
         parts = []
+        # exactly one value (sh:minCount 1, sh:maxCount 1) that passes the tests:
+        # "one passing value exists" and "not two values" (with at most one value,
+        # "every value passes and there is one" says the same): one EXISTS less per node
+        exactly_one = [int(n) for n in self.values(shape, SH.minCount)] == [1] and [
+            int(n) for n in self.values(shape, SH.maxCount)
+        ] == [1]
         if local:
             cond = " && ".join(f"({e})" for e in local)
-            parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!COALESCE({cond}, false)) }}")
+            if exactly_one:
+                parts.append(f"EXISTS {{ {x} {p} {y} FILTER(COALESCE({cond}, false)) }}")
+            else:
+                parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!COALESCE({cond}, false)) }}")
         for predicate in set(self.shapes.predicates(shape, None)):
             if predicate in (SH.minCount, SH.maxCount):
                 n = int(self.value(shape, predicate))
                 a, b = self.var("a"), self.var("b")
                 two = f"{x} {p} {a} . {x} {p} {b} . FILTER(!sameTerm({a}, {b}))"
-                if predicate == SH.minCount and n == 1:
+                if predicate == SH.minCount and n == 1 and exactly_one and local:
+                    pass  # said by the EXISTS of a passing value above
+                elif predicate == SH.minCount and n == 1:
                     parts.append(f"EXISTS {{ {x} {p} [] }}")
                 elif predicate == SH.minCount and n == 2:
                     parts.append(f"EXISTS {{ {two} }}")

@@ -359,7 +359,8 @@ def _data_only(loaded: Loaded) -> Iterator[None]:
     graph is then every named graph of the store, which Oxigraph evaluates as its
     union default graph, 2 to 3 times faster than a list of graphs. The engine is
     given the ontology apart, as the other engines are."""
-    names = [ox.NamedNode(pf.file.graph) for pf in loaded.ontology]
+    data = {pf.file.graph for pf in loaded.data}  # an ontology file given as data stays
+    names = [ox.NamedNode(pf.file.graph) for pf in loaded.ontology if pf.file.graph not in data]
     quads = [q for g in names for q in loaded.store.quads_for_pattern(None, None, None, g)]
     for g in names:
         loaded.store.remove_graph(g)

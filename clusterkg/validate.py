@@ -212,7 +212,7 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     vocabulary. Raises :class:`graph.LoadError` when a file cannot be read, is not
     Turtle or has an ill-typed literal."""
     staging = ox.Store()
-    with progress("loading") as say:
+    with progress("loading") as say, _ticking(say) as say:
         ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
         data: list[graph.ParsedFile] = []
         for gf in data_files(files, root):

@@ -9,7 +9,11 @@ wrongly and is slow on SHACL-SPARQL, pyrudof ignores SPARQL targets). Here each
 constraint of each shape becomes **one set-at-a-time SPARQL query** over all focus
 nodes at once, run by Oxigraph on the store already in memory (no second parse,
 no conversion to rdflib, no file for Java): linear plans, a few seconds at a
-million triples.
+million triples. The value tests of sibling property shapes, and their "at least
+one" / "at most one" counts, are batched into one query each (the focus nodes
+found once); when the data graphs are all the named graphs of the store, they
+are read as Oxigraph's union default graph (2 to 3 times faster joins than a
+list of graphs).
 
 The compiler is generic (nothing in it knows the project's shapes):
 
@@ -382,15 +386,26 @@ class _Compiler:
         if local is None:
             return None
         parts = []
+        # exactly one value (sh:minCount 1, sh:maxCount 1) that passes the tests:
+        # "one passing value exists" and "not two values" (with at most one value,
+        # "every value passes and there is one" says the same): one EXISTS less per node
+        exactly_one = [int(n) for n in self.values(shape, SH.minCount)] == [1] and [
+            int(n) for n in self.values(shape, SH.maxCount)
+        ] == [1]
         if local:
             cond = " && ".join(f"({e})" for e in local)
-            parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!COALESCE({cond}, false)) }}")
+            if exactly_one:
+                parts.append(f"EXISTS {{ {x} {p} {y} FILTER(COALESCE({cond}, false)) }}")
+            else:
+                parts.append(f"NOT EXISTS {{ {x} {p} {y} FILTER(!COALESCE({cond}, false)) }}")
         for predicate in set(self.shapes.predicates(shape, None)):
             if predicate in (SH.minCount, SH.maxCount):
                 n = int(self.value(shape, predicate))
                 a, b = self.var("a"), self.var("b")
                 two = f"{x} {p} {a} . {x} {p} {b} . FILTER(!sameTerm({a}, {b}))"
-                if predicate == SH.minCount and n == 1:
+                if predicate == SH.minCount and n == 1 and exactly_one and local:
+                    pass  # said by the EXISTS of a passing value above
+                elif predicate == SH.minCount and n == 1:
                     parts.append(f"EXISTS {{ {x} {p} [] }}")
                 elif predicate == SH.minCount and n == 2:
                     parts.append(f"EXISTS {{ {two} }}")
@@ -688,6 +703,8 @@ class _Compiler:
         properties = [ps for ps in self.values(shape, SH.property) if not self.deactivated(ps)]
         done = self.batch(properties, inner, out) if len(properties) > 1 else set()
         counted = self.batch_counts(properties, inner, out) if len(properties) > 1 else set()  # type: ignore[assignment]
+        if len(properties) > 1:
+            counted |= self.batch_cardinalities([ps for ps in properties if ps not in counted], inner, out)  # type: ignore[operator]
         for ps in properties:
             out.extend(self.validate(ps, inner, report, batched=ps in done, counted=ps in counted))  # type: ignore[operator]
         return out
@@ -841,6 +858,62 @@ class _Compiler:
                                 )
                             )
             handled |= {ps for ps, _ in specs}
+        return handled
+
+    def batch_cardinalities(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:
+        """The counts "at least one" and "at most one" (sh:minCount 1, sh:maxCount 1) of sibling
+        property shapes in two queries for all of them, not two per property shape:
+        the focus nodes are found once (a third less work on 20,000 observations
+        with nine property shapes). Returns the property shapes whose counts it ran
+        (those with no other count to check)."""
+        chain = " ".join(ctx.chain)
+        k = self.var("k")
+        at_least: list[tuple] = []
+        at_most: list[tuple] = []
+        handled = set()
+        for ps in properties:
+            path_node = self.value(ps, SH.path)
+            if path_node is None:
+                continue
+            spec = self.count_spec(ps, self.var())
+            if spec is None or not spec[1] or not {c[:3] for c in spec[1]} <= {("n", "<", 1), ("n", ">", 1)}:
+                continue
+            handled.add(ps)
+            for _name, op, _n, component in spec[1]:
+                (at_least if op == "<" else at_most).append((ps, component, path_node))
+        if len(at_least) + len(at_most) < 2:
+            return set()
+        found = []
+        if at_least:
+            cond = " || ".join(
+                f"({k} = {i} && NOT EXISTS {{ {ctx.node} {self.path(pnode)} [] }})"
+                for i, (_, _, pnode) in enumerate(at_least)
+            )
+            ks = " ".join(str(i) for i in range(len(at_least)))
+            rows = self.select(f"DISTINCT {chain} {k}", f"{ctx.pattern} VALUES {k} {{ {ks} }} FILTER({cond})")
+            found += [(row, at_least[int(row[k[1:]].value)]) for row in rows]
+        if at_most:
+            branches = []
+            for i, (_, _, pnode) in enumerate(at_most):
+                a, b, p = self.var("a"), self.var("b"), self.path(pnode)
+                branches.append(
+                    f"{{ {ctx.node} {p} {a} . {ctx.node} {p} {b} . FILTER(!sameTerm({a}, {b})) BIND({i} AS {k}) }}"
+                )
+            rows = self.select(f"DISTINCT {chain} {k}", f"{ctx.pattern} {' UNION '.join(branches)}")
+            found += [(row, at_most[int(row[k[1:]].value)]) for row in rows]
+        for row, (ps, component, pnode) in found:
+            out.append(
+                RawResult(
+                    tuple(row[c[1:]] for c in ctx.chain),
+                    self.path_key(pnode),
+                    pnode,
+                    SHACL + component + "ConstraintComponent",
+                    self.severity(ps),
+                    ps,
+                    None,
+                    self.messages(ps),
+                )
+            )
         return handled
 
     def count_spec(self, shape, y: str):  # noqa: C901 -- one case per SHACL component
@@ -1116,11 +1189,17 @@ def validate_graphs(  # noqa: C901 -- the store, the ontology axioms, every shap
         extra = ox.NamedNode(f"urn:uuid:{uuid.uuid4()}")
         store.extend([ox.Quad(to_ox_term(s), to_ox_term(p), to_ox_term(o), extra) for s, p, o in axioms])  # type: ignore[misc]  # rdflib types a graph as quads
         graphs.append(extra)
+    # The data graph as Oxigraph's union of the named graphs when it is all of them
+    # (the same triples, duplicates included, as the list of graphs): Oxigraph joins
+    # over the union 2 to 3 times faster than over a list of graphs.
+    whole = ox.DefaultGraph() not in graphs and set(store.named_graphs()) == set(graphs)
+    whole = whole and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    dataset: dict = {"use_default_graph_as_union": True} if whole else {"default_graph": graphs}
     try:
 
         def run(query: str) -> list:
             try:
-                return list(store.query(query, default_graph=graphs))  # type: ignore[arg-type]
+                return list(store.query(query, **dataset))  # type: ignore[arg-type]  # a SELECT
             except SyntaxError as e:
                 raise UnsupportedShapes(f"a query compiled from the shapes is refused by Oxigraph: {e}\n{query}") from e
 

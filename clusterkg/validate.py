@@ -40,7 +40,9 @@ input could not be read.
 Engine
 ------
 ``fast`` by default (:mod:`clusterkg.fastshacl`): it validates the store that
-:func:`load` filled, with no copy; ``pyshacl`` and ``topbraid`` get rdflib copies.
+:func:`load` filled, with no copy (the ontology's graphs set aside meanwhile, so
+that the data graph is the store's union of named graphs: :func:`_data_only`);
+``pyshacl`` and ``topbraid`` get rdflib copies.
 The file and line of each finding come from one :class:`LineIndex` per
 validation, the labels from one query.
 
@@ -53,8 +55,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -210,7 +214,7 @@ def load(files: Sequence[Path | str] = (), root: Path = project.ROOT) -> Loaded:
     vocabulary. Raises :class:`graph.LoadError` when a file cannot be read, is not
     Turtle or has an ill-typed literal."""
     staging = ox.Store()
-    with progress("loading") as say:
+    with progress("loading") as say, _ticking(say) as say:
         ontology = [graph.load_file(staging, gf) for gf in ontology_files(root)]
         data: list[graph.ParsedFile] = []
         for gf in data_files(files, root):
@@ -249,45 +253,53 @@ def validate_loaded(
 
     The fast engine validates the store itself (no copy); the others are given rdflib
     copies of the data and ontology graphs."""
-    shapes_graph = load_shapes(root)
-    ontology = _rdflib(loaded.store, loaded.ontology)
-    started = time.perf_counter()
-    with progress(f"validating ({engine})") as say:
+    with progress(f"validating ({engine})") as say, _ticking(say) as say:
+        say("reading the shapes")
+        shapes_graph = load_shapes(root)
+        ontology = _rdflib(loaded.store, loaded.ontology)
+        started = time.perf_counter()
         if engine == "fast" and inference == "none":
-            report = engines.FastEngine().validate_store(
-                loaded.store, [ox.NamedNode(pf.file.graph) for pf in loaded.data], shapes_graph, ontology, progress=say
-            )
+            with _data_only(loaded):
+                report = engines.FastEngine().validate_store(
+                    loaded.store,
+                    [ox.NamedNode(pf.file.graph) for pf in loaded.data],
+                    shapes_graph,
+                    ontology,
+                    progress=say,
+                )
         else:
             say("copying the data for the engine")
             data_graph = _rdflib(loaded.store, loaded.data)
             say("running")
             report = engines.get_engine(engine).validate(data_graph, shapes_graph, ontology, inference=inference)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
 
-    prefixes = dict(PREFIXES)
-    for pf in loaded.data:
-        for prefix, ns in pf.prefixes.items():
-            prefixes.setdefault(prefix, ns)
-    labels = _labels(loaded, {r.focus for r in report.results if r.focus != "_:"})
-    index = LineIndex(loaded.data) if report.results else None
-    findings = [_finding(r, labels, index, shapes_graph, prefixes) for r in report.results]
-    findings.sort(
-        key=lambda f: (
-            str(f.file or "~"),
-            f.line or 0,
-            f.result.focus,
-            not f.is_violation,
-            show_path(f.result.path, prefixes),
-            f.message,
-            f.result.value or "",
+        say(f"labels and lines of {len(report.results):,} results")
+        prefixes = dict(PREFIXES)
+        for pf in loaded.data:
+            for prefix, ns in pf.prefixes.items():
+                prefixes.setdefault(prefix, ns)
+        labels = _labels(loaded, {r.focus for r in report.results if r.focus != "_:"})
+        index = LineIndex(loaded.data, {r.focus for r in report.results}) if report.results else None
+        findings = [_finding(r, labels, index, shapes_graph, prefixes) for r in report.results]
+        findings.sort(
+            key=lambda f: (
+                str(f.file or "~"),
+                f.line or 0,
+                f.result.focus,
+                not f.is_violation,
+                show_path(f.result.path, prefixes),
+                f.message,
+                f.result.value or "",
+            )
         )
-    )
-    vocabulary = [
-        pf.file.graph
-        for pf in loaded.data
-        if pf.file.path.name in VOCABULARY_FILES and pf.file.path.parent.name == "ontology"
-    ]
-    undeclared = terms.findings(loaded.store, [pf.file.graph for pf in loaded.ontology] + vocabulary, loaded.data)
+        say("checking that every term used is declared")
+        vocabulary = [
+            pf.file.graph
+            for pf in loaded.data
+            if pf.file.path.name in VOCABULARY_FILES and pf.file.path.parent.name == "ontology"
+        ]
+        undeclared = terms.findings(loaded.store, [pf.file.graph for pf in loaded.ontology] + vocabulary, loaded.data)
     return Validation(report, findings, engine, inference, seconds, prefixes, undeclared)
 
 
@@ -316,6 +328,52 @@ def conforms(store: ox.Store, **options) -> bool:
     return validate_store(store, **options).conforms
 
 
+@contextmanager
+def _ticking(say: Callable[[str], None], every: float = 1.0) -> Iterator[Callable[[str], None]]:
+    """``say``, and the last thing said said again every ``every`` seconds from a
+    thread, so that the elapsed time keeps moving on the terminal while an engine
+    works (Java, or a long query: the thread runs whenever the main one lets go
+    of the interpreter)."""
+    last = ["starting"]
+    done = threading.Event()
+
+    def tell(message: str) -> None:
+        last[0] = message
+        say(message)
+
+    def tick() -> None:
+        while not done.wait(every):
+            say(last[0])
+
+    thread = threading.Thread(target=tick, name="validate-progress", daemon=True)
+    thread.start()
+    try:
+        yield tell
+    finally:
+        done.set()
+        thread.join()
+
+
+@contextmanager
+def _data_only(loaded: Loaded) -> Iterator[None]:
+    """The ontology graphs set aside from the staging store while the fast engine
+    runs (a few thousand triples, put back afterwards, whatever happens): the data
+    graph is then every named graph of the store, which Oxigraph evaluates as its
+    union default graph, 2 to 3 times faster than a list of graphs. The engine is
+    given the ontology apart, as the other engines are."""
+    data = {pf.file.graph for pf in loaded.data}  # an ontology file given as data stays
+    names = [ox.NamedNode(pf.file.graph) for pf in loaded.ontology if pf.file.graph not in data]
+    quads = [q for g in names for q in loaded.store.quads_for_pattern(None, None, None, g)]
+    for g in names:
+        loaded.store.remove_graph(g)
+    try:
+        yield
+    finally:
+        for g in names:
+            loaded.store.add_graph(g)
+        loaded.store.extend(quads)
+
+
 def _rdflib(store: ox.Store, parsed: Iterable[graph.ParsedFile]) -> rdflib.Graph:
     return graph.to_rdflib_graph(
         q for pf in parsed for q in store.quads_for_pattern(None, None, None, ox.NamedNode(pf.file.graph))
@@ -328,33 +386,103 @@ def _rdflib(store: ox.Store, parsed: Iterable[graph.ParsedFile]) -> rdflib.Graph
 class LineIndex:
     """Where each subject is defined: the first line of each file that starts with
     the subject (``ck:paris`` or ``<iri>``), one pass over each file, built once
-    for all the findings of a validation (not one scan of the files per result)."""
+    for all the findings of a validation (not one scan of the files per result).
+
+    Given ``iris`` (the focus nodes of the findings), only their spellings
+    (``<iri>`` and each prefixed name the file's prefixes allow) are looked up:
+    the first word of every line is read by one regular expression over the
+    whole text, and only the lines whose first word is wanted are expanded,
+    instead of a match and an expansion per line: the same lines as the full
+    index, whatever the number of findings, in a fraction of the time."""
 
     _SUBJECT = re.compile(r"^[ \t]*(<[^>\s]*>|[A-Za-z][\w.-]*:[\w\-.%]*|:[\w\-.%]*)(?=[ \t]|$)")
+    #: the first word of every line (one match per line, empty lines included) of a
+    #: text whose only line break is "\n": a wanted spelling (a valid subject by
+    #: construction) is a line's first word exactly when _SUBJECT reads it there
+    _FIRST_CHUNKS = re.compile(r"^[ \t]*([^ \t\n]*)", re.MULTILINE)
+    _LOCAL = re.compile(r"[\w\-.%]*")
+    _PREFIX = re.compile(r"(?:[A-Za-z][\w.-]*)?")
+    #: line breaks of str.splitlines() other than "\n": a file with one is indexed line by line
+    _OTHER_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 
-    def __init__(self, parsed: Sequence[graph.ParsedFile]):
+    def __init__(self, parsed: Sequence[graph.ParsedFile], iris: Iterable[str] | None = None):
+        wanted = None if iris is None else set(iris)
         self.files: list[tuple[graph.ParsedFile, dict[str, int]]] = []
         for pf in parsed:
-            first: dict[str, int] = {}
             try:
                 text = pf.file.path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 text = ""
-            for number, line in enumerate(text.splitlines(), start=1):
-                m = self._SUBJECT.match(line)
-                if m is None:
-                    continue
-                name = m.group(1)
-                if name.startswith("<"):
-                    iri = name[1:-1]
-                else:
-                    prefix, _, local = name.partition(":")
-                    ns = pf.prefixes.get(prefix)
-                    if ns is None:
-                        continue
-                    iri = ns + local
-                first.setdefault(iri, number)
+            if wanted is not None and not any(c in text for c in self._OTHER_BREAKS):
+                first = self._search(text, pf.prefixes, wanted)
+            else:
+                first = self._scan(text, pf.prefixes)
             self.files.append((pf, first))
+
+    @classmethod
+    def _expand(cls, name: str, prefixes: dict[str, str]) -> str | None:
+        if name.startswith("<"):
+            return name[1:-1]
+        prefix, _, local = name.partition(":")
+        ns = prefixes.get(prefix)
+        return None if ns is None else ns + local
+
+    @classmethod
+    def _scan(cls, text: str, prefixes: dict[str, str]) -> dict[str, int]:
+        first: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            m = cls._SUBJECT.match(line)
+            if m is not None:
+                iri = cls._expand(m.group(1), prefixes)
+                if iri is not None:
+                    first.setdefault(iri, number)
+        return first
+
+    @classmethod
+    def _spellings(cls, wanted: set[str], prefixes: dict[str, str]) -> set[str]:
+        """Every way the scan can read one of ``wanted``: ``<iri>``, ``prefix:local``."""
+        names = {f"<{iri}>" for iri in wanted if not re.search(r"[>\s]", iri)}
+        for prefix, ns in prefixes.items():
+            if cls._PREFIX.fullmatch(prefix):
+                names |= {
+                    f"{prefix}:{iri[len(ns) :]}"
+                    for iri in wanted
+                    if iri.startswith(ns) and cls._LOCAL.fullmatch(iri[len(ns) :])
+                }
+        return names
+
+    @classmethod
+    def _search(cls, text: str, prefixes: dict[str, str], wanted: set[str]) -> dict[str, int]:
+        names = cls._spellings(wanted, prefixes)
+        first: dict[str, int] = {}
+        hits = names.intersection(chunks := cls._FIRST_CHUNKS.findall(text)) if names else set()
+        if hits:
+            for number, chunk in enumerate(chunks, start=1):
+                if chunk in hits:
+                    found = cls._expand(chunk, prefixes)
+                    if found is not None:
+                        first.setdefault(found, number)
+        return first
+        line, at = 1, 0
+        for m in cls._SUBJECT_LINES.finditer(text):
+            name = m.group(1)
+            if name in names:
+                line += text.count("\n", at, m.start())
+                at = m.start()
+                found = cls._expand(name, prefixes)
+                if found is not None:
+                    first.setdefault(found, line)
+        return first
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+        pattern = re.compile(rf"^[ \t]*({alternatives})(?=[ \t]|$)", re.MULTILINE)
+        line, at = 1, 0
+        for m in pattern.finditer(text):
+            line += text.count("\n", at, m.start())
+            at = m.start()
+            found = cls._expand(m.group(1), prefixes)
+            if found is not None:
+                first.setdefault(found, line)
+        return first
 
     def find(self, iri: str) -> tuple[graph.ParsedFile, int] | None:
         for pf, first in self.files:

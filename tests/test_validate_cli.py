@@ -360,6 +360,61 @@ def test_line_index_finds_subjects_written_either_way(tmp_path):
     assert index.find("https://w3id.org/clusterkg/id/b") is None
 
 
+def test_line_index_of_the_findings_gives_the_lines_of_the_full_index(tmp_path):
+    """LineIndex(parsed, iris) searches only the focus nodes' spellings: the same
+    file and line as the full index for every subject of the project's data (and
+    of a file with CRLF line ends, indexed line by line)."""
+    crlf = tmp_path / "crlf.ttl"
+    crlf.write_bytes(b"@prefix ck: <https://w3id.org/clusterkg/id/> .\r\n\r\nck:a ck:p ck:b .\r\n  ck:c ck:p 1 .\r\n")
+    parsed = validate.load().data + [
+        graph.ParsedFile(graph.GraphFile.for_path(crlf), {"ck": project.ID_NS, "": "urn:x:"})
+    ]
+    full = validate.LineIndex(parsed)
+    subjects = {iri for _, first in full.files for iri in first} | {"urn:x:", project.ID_NS + "nowhere"}
+    assert len(subjects) > 400
+    some = validate.LineIndex(parsed, subjects)
+    assert {iri: some.find(iri) for iri in subjects} == {iri: full.find(iri) for iri in subjects}
+    assert full.find(project.ID_NS + "c") == (parsed[-1], 4)
+    assert validate.LineIndex(parsed, [project.ID_NS + "paris"]).find(project.ID_NS + "paris") == full.find(
+        project.ID_NS + "paris"
+    )
+
+
+def test_the_ontology_set_aside_for_the_fast_engine_is_put_back(monkeypatch):
+    """The fast engine validates the data as the union of the store's named graphs:
+    the ontology graphs are set aside meanwhile, and put back, also on an error."""
+    loaded = validate.load([FIXTURES / "invalid" / "several-faults.ttl"])
+    before = sorted(map(str, loaded.store))
+    ontology = {pf.file.graph for pf in loaded.ontology}
+    seen = []
+
+    def spy(self, store, graphs, *args, **kwargs):
+        seen.append({g.value for g in store.named_graphs()} & ontology)
+        raise engines.EngineError("stop")
+
+    assert len(validate.validate_loaded(loaded).findings) == 5
+    assert sorted(map(str, loaded.store)) == before
+    monkeypatch.setattr(engines.FastEngine, "validate_store", spy)
+    with pytest.raises(engines.EngineError):
+        validate.validate_loaded(loaded)
+    assert seen == [set()] and sorted(map(str, loaded.store)) == before
+
+
+def test_an_ontology_file_given_as_data_is_validated_as_data(monkeypatch):
+    """(Its graph is then data, not set aside: the same results as pySHACL's.)"""
+    ontology = project.ROOT / "ontology" / "clusterkg.ttl"
+    real, seen = engines.FastEngine.validate_store, []
+
+    def spy(self, store, graphs, *args, **kwargs):
+        seen.append({g.value for g in store.named_graphs()})
+        return real(self, store, graphs, *args, **kwargs)
+
+    monkeypatch.setattr(engines.FastEngine, "validate_store", spy)
+    fast, reference = (validate.validate_files([ontology], engine=e) for e in ("fast", "pyshacl"))
+    assert graph.graph_iri(ontology) in seen[0]
+    assert _full(fast) == _full(reference)
+
+
 def test_progress_is_shown_on_a_terminal_only():
     import io
 

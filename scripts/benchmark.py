@@ -28,6 +28,9 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", default="10k,100k,1M", help="comma-separated sizes (10k,100k,1M)")
     parser.add_argument("--engines", default="fast,pyshacl,topbraid", help="validation engines to time")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each cheap step (median)")
+    parser.add_argument(
+        "--engine-timeout", type=float, default=900.0, help="seconds pySHACL or TopQuadrant may take at one size"
+    )
     parser.add_argument("--faults", type=float, default=0.02, help="injected faults per cluster")
     parser.add_argument("--no-main-job", action="store_true", help="skip `clusterkg report` in a child process")
     parser.add_argument("--import-rows", type=int, default=10_000, help="CSV rows of the import timed (0: skip)")
@@ -59,6 +62,7 @@ if __name__ == "__main__":
         args.cache,
         engines=args.engines.split(","),
         repeat=args.repeat,
+        engine_timeout=args.engine_timeout,
         faults=args.faults,
         main_job=not args.no_main_job,
         import_rows=args.import_rows,

@@ -434,14 +434,10 @@ def to_markdown(measures: list[Measure], info: dict | None = None) -> str:
 def explain_queries(files: list[Path], out: Path, progress: Callable[[str], None] = lambda _: None) -> list[Path]:
     """Oxigraph's own plan (with evaluation statistics) of every canned query on
     ``files`` with the ontology: the store is written to disk and each query, its
-    parameters bound as in :func:`clusterkg.query.run`, is run by the ``oxigraph``
-    command line with ``--explain-file OUT/NAME.txt --stats`` (pyoxigraph 0.5 has no
-    explain API). Returns the plan files."""
-    import shutil
-
+    parameters bound as in :func:`clusterkg.query.run`, is explained into
+    ``OUT/NAME.txt`` (:func:`clusterkg.query.explain_to`). Returns the plan files."""
     from . import graph
 
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     out.mkdir(parents=True, exist_ok=True)
     plans = []
     with tempfile.TemporaryDirectory(prefix="clusterkg-explain-") as tmp:
@@ -454,29 +450,8 @@ def explain_queries(files: list[Path], out: Path, progress: Callable[[str], None
         del store
         for name, text in texts.items():
             progress(f"explain {name}")
-            (Path(tmp) / "q.rq").write_text(text, encoding="utf-8")
             plan = out / f"{name}.txt"
-            subprocess.run(
-                [
-                    binary,
-                    "query",
-                    "--location",
-                    str(Path(tmp) / "store"),
-                    "--query-file",
-                    str(Path(tmp) / "q.rq"),
-                    "--union-default-graph",
-                    "--results-format",
-                    "tsv",
-                    "--results-file",
-                    str(Path(tmp) / "results.tsv"),
-                    "--explain-file",
-                    str(plan),
-                    "--stats",
-                ],
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
+            query.explain_to(Path(tmp) / "store", text, plan)
             plans.append(plan)
     return plans
 

@@ -585,6 +585,17 @@ def explain(location: Path, text: str, *, timeout: float = 600.0) -> dict:
     with its evaluation statistics (rows and seconds of every operator), as the
     JSON the ``oxigraph`` command line writes (pyoxigraph 0.5 has no explain
     API; the command comes with the ``server`` extra)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="clusterkg-explain-") as tmp:
+        plan = Path(tmp) / "plan.json"
+        explain_to(location, text, plan, timeout=timeout)
+        return json.loads(plan.read_text(encoding="utf-8"))
+
+
+def explain_to(location: Path, text: str, plan: Path, *, timeout: float = 600.0) -> None:
+    """Write Oxigraph's plan of ``text`` on the store at ``location`` into
+    ``plan`` (``.json``, or human-readable ``.txt``), by the ``oxigraph`` command."""
     import shutil
     import subprocess
     import sys
@@ -593,22 +604,9 @@ def explain(location: Path, text: str, *, timeout: float = 600.0) -> dict:
     binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     with tempfile.TemporaryDirectory(prefix="clusterkg-explain-") as tmp:
         (Path(tmp) / "q.rq").write_text(text, encoding="utf-8")
-        command = [
-            binary,
-            "query",
-            "--location",
-            str(location),
-            "--query-file",
-            str(Path(tmp) / "q.rq"),
-            "--union-default-graph",
-            "--results-format",
-            "tsv",
-            "--results-file",
-            str(Path(tmp) / "r.tsv"),
-            "--explain-file",
-            str(Path(tmp) / "plan.json"),
-            "--stats",
-        ]
+        command = [binary, "query", "--location", str(location), "--query-file", str(Path(tmp) / "q.rq")]
+        command += ["--union-default-graph", "--results-format", "tsv", "--results-file", str(Path(tmp) / "r.tsv")]
+        command += ["--explain-file", str(plan), "--stats"]
         try:
             subprocess.run(command, check=True, capture_output=True, timeout=timeout)
         except FileNotFoundError as e:
@@ -617,7 +615,6 @@ def explain(location: Path, text: str, *, timeout: float = 600.0) -> dict:
             ) from e
         except subprocess.CalledProcessError as e:
             raise QueryError(f"oxigraph could not explain the query: {e.stderr.decode(errors='replace')[:500]}") from e
-        return json.loads((Path(tmp) / "plan.json").read_text(encoding="utf-8"))
 
 
 def plan_nodes(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:

@@ -3,89 +3,33 @@
 
     python scripts/benchmark_load.py [N ...]        (default: 100000 1000000)
 
-For each size N: a synthetic graph of about N triples (clusterkg.synthetic), then
-1. `oxigraph load` of its files into a new store directory, offline (the floor);
-2. a plain `oxigraph serve` on another new directory, and clusterkg.remote.load
-   of the files (with the ontology, no SHACL validation) into it: once into the
-   empty server, once more replacing what the first load wrote;
-and prints the seconds, the ratio to the offline load, the time of each phase
-of the load, and the server's peak memory (VmHWM). The logic is
-:func:`benchmark_load`; this is also its command line.
+For each size N: a synthetic graph of about N triples (clusterkg.synthetic, in
+build/bench/), then `oxigraph load` of its files (with the ontology) into a new
+directory, offline, and the `clusterkg load` command (--no-validate) into a plain
+`oxigraph serve` on loopback, twice: into the empty server, then replacing what
+the first load wrote; the seconds of each, their ratio to the offline load, the
+server's peak memory, and when the server had dropped the old versions. The
+logic is clusterkg.bench.server_loads (also a step of scripts/benchmark.py).
 """
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-from clusterkg import remote, server, synthetic
-
-
-def peak_memory_mb(pid: int) -> float | None:
-    """Peak resident memory of a process (Linux /proc VmHWM), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def benchmark_load(triples: int, workdir: Path) -> dict:
-    """Figures for one size (see the module doc), as a dict."""
-    generated = synthetic.generate(workdir / "data", triples)
-    files = remote.files_with_ontology(generated.files)
-    started = time.monotonic()
-    subprocess.run(
-        [
-            server.oxigraph_executable(),
-            "load",
-            "--location",
-            str(workdir / "offline"),
-            "--file",
-            *[str(gf.path) for gf in files],
-        ],
-        check=True,
-        capture_output=True,
-    )
-    offline = time.monotonic() - started
-    out = {"triples": generated.triples, "offline_s": offline, "loads": []}
-    with server.OxigraphServer(workdir / "served", read_only=False, log_path=workdir / "served.log") as ox:
-        endpoints = remote.Endpoints.for_server(ox.base_url)
-        for kind in ("into an empty server", "replacing"):
-            with remote.SparqlClient(endpoints, timeout=3600) as client:
-                report = remote.load(files, client, validate=False)
-            out["loads"].append(
-                {
-                    "kind": kind,
-                    "seconds": report.seconds,
-                    "ratio": report.seconds / offline,
-                    "switched_s": report.switched_after,
-                    "switched_ratio": report.switched_after / offline,
-                    "phases": dict(report.phases),
-                    "server_peak_mb": peak_memory_mb(ox.process.pid),
-                }
-            )
-    return out
+from clusterkg import bench, project, synthetic
 
 
 def main(sizes: list[int]) -> None:
     for n in sizes:
-        with tempfile.TemporaryDirectory(prefix="clusterkg-bench-load-") as tmp:
-            r = benchmark_load(n, Path(tmp))
-        print(f"{r['triples']:,} triples: oxigraph load (offline) {r['offline_s']:.1f} s")
-        for load in r["loads"]:
-            phases = ", ".join(f"{k} {v:.1f}" for k, v in load["phases"].items())
-            print(
-                f"  clusterkg load {load['kind']}: switched after {load['switched_s']:.1f} s = "
-                f"{load['switched_ratio']:.1f}x offline; done (old versions dropped) after "
-                f"{load['seconds']:.1f} s = {load['ratio']:.1f}x; "
-                f"server peak {load['server_peak_mb']:.0f} MB; phases (s): {phases}"
-            )
+        folder = project.ROOT / "build" / "bench" / f"synthetic-{n}-load"
+        if not (folder / "clusters.ttl").exists():
+            synthetic.generate(folder, n)
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        for m in bench.server_loads(n, sorted(folder.glob("*.ttl"))):
+            peak = "" if m.peak_mib is None else f"; server peak {m.peak_mib:,.0f} MiB"
+            print(f"{m.triples:,} triples: {m.step}: {m.seconds:.1f} s{peak} ({m.note or 'the floor'})")
+        print(f"  (load average before: {load}; after: {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
         sys.stdout.flush()
 
 

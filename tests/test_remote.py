@@ -253,6 +253,10 @@ def interrupted_load(server, files, kill_phase: str, kill_file: str | None, dela
         killed.set()
 
     def on_phase(phase, gl):
+        if delay and "x" in phases and not killed.is_set():
+            killed.wait(10)  # the load never outruns the timer: the kill lands before its next step
+        if killed.is_set():
+            return  # a step begun after the kill is not one the load reached
         phases.append(phase)
         if phase == kill_phase and (kill_file is None or gl.file.path.name == kill_file) and not phases.count("x"):
             phases.append("x")

@@ -245,6 +245,20 @@ class _Compiler:
                 return fmt.format(self.path(inner))
         raise UnsupportedShapes(f"not a SHACL path: {node}")
 
+    def property_result(self, row, ctx: _Ctx, ps, path_node, component: str, value) -> RawResult:
+        """The result of property shape ``ps`` for the focus node of ``row`` (its
+        chain of nodes), breaking ``component`` (e.g. ``MinCount``)."""
+        return RawResult(
+            tuple(row[c[1:]] for c in ctx.chain),
+            self.path_key(path_node),
+            path_node,
+            SHACL + component + "ConstraintComponent",
+            self.severity(ps),
+            ps,
+            value,
+            self.messages(ps),
+        )
+
     def path_key(self, node) -> str:
         if isinstance(node, rdflib.URIRef):
             return str(node)
@@ -800,18 +814,7 @@ class _Compiler:
             for row in self.select(f"DISTINCT {chain} {y} {k}", f"{ctx.pattern} {' UNION '.join(branches)}"):
                 ps, component = meta[int(row[k[1:]].value)]
                 pnode = self.value(ps, SH.path)
-                out.append(
-                    RawResult(
-                        tuple(row[c[1:]] for c in ctx.chain),
-                        self.path_key(pnode),
-                        pnode,
-                        SHACL + component + "ConstraintComponent",
-                        self.severity(ps),
-                        ps,
-                        row[y[1:]],
-                        self.messages(ps),
-                    )
-                )
+                out.append(self.property_result(row, ctx, ps, pnode, component, row[y[1:]]))
         return done
 
     def batch_counts(self, properties: list, ctx: _Ctx, out: list[RawResult]) -> set:  # noqa: C901 -- one case per SHACL component
@@ -845,18 +848,7 @@ class _Compiler:
                     for name, op, n, component in checks:
                         got = int(row[names[(ps, name)][0][1:]].value)
                         if (got < n) if op == "<" else (got > n):
-                            out.append(
-                                RawResult(
-                                    tuple(row[c[1:]] for c in ctx.chain),
-                                    self.path_key(path_node),
-                                    path_node,
-                                    SHACL + component + "ConstraintComponent",
-                                    self.severity(ps),
-                                    ps,
-                                    None,
-                                    self.messages(ps),
-                                )
-                            )
+                            out.append(self.property_result(row, ctx, ps, path_node, component, None))
             handled |= {ps for ps, _ in specs}
         return handled
 
@@ -902,18 +894,7 @@ class _Compiler:
             rows = self.select(f"DISTINCT {chain} {k}", f"{ctx.pattern} {' UNION '.join(branches)}")
             found += [(row, at_most[int(row[k[1:]].value)]) for row in rows]
         for row, (ps, component, pnode) in found:
-            out.append(
-                RawResult(
-                    tuple(row[c[1:]] for c in ctx.chain),
-                    self.path_key(pnode),
-                    pnode,
-                    SHACL + component + "ConstraintComponent",
-                    self.severity(ps),
-                    ps,
-                    None,
-                    self.messages(ps),
-                )
-            )
+            out.append(self.property_result(row, ctx, ps, pnode, component, None))
         return handled
 
     def count_spec(self, shape, y: str):  # noqa: C901 -- one case per SHACL component
